@@ -1,0 +1,72 @@
+/**
+ * The event model of CONTRACT.md section 1: what every source emits, every operator maps and
+ * every sink receives. Serialises with JSON.stringify to the Stalwart live-telemetry shape.
+ */
+export interface LiveEvent {
+  /** `<ms>-<seq>`, unique within the process, increasing by arrival (part by part as numbers). */
+  id: string;
+  /** `family.kebab-case-name`, e.g. `smtp.connection-start`. */
+  type: string;
+  /** RFC 3339, UTC, millisecond precision. */
+  createdAt: string;
+  /** One human line. */
+  text?: string;
+  /** Longer human text. */
+  details?: string;
+  /** camelCase keys, JSON values. */
+  data: Record<string, unknown>;
+}
+
+/** What a source emits: core assigns `id` when absent and `createdAt` (receive time) when absent or invalid. */
+export type LiveEventInput = Omit<LiveEvent, "id" | "createdAt"> & { id?: string; createdAt?: string };
+
+/**
+ * When the process received the event (clock ms). A symbol key, so JSON.stringify never
+ * serialises it and plugins cannot collide with it.
+ */
+export const RECEIVED_AT: unique symbol = Symbol.for("livetap.receivedAt");
+export type StampedEvent = LiveEvent & { [RECEIVED_AT]?: number };
+
+/** The receive time core stamped on the event, if any (ms on the pipeline clock). */
+export function receivedAt(event: LiveEvent): number | undefined {
+  return (event as StampedEvent)[RECEIVED_AT];
+}
+
+const EVENT_TYPE = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
+/** `family.kebab-case-name`: lowercase words joined by dots and dashes. */
+export function isEventType(type: unknown): type is string {
+  return typeof type === "string" && type.length <= 200 && EVENT_TYPE.test(type);
+}
+
+// Exactly what Date#toISOString prints: the canonical form needs no re-formatting.
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * Normalises any RFC 3339 / ISO 8601 timestamp (or epoch ms number) to the contract's form
+ * (UTC, milliseconds; finer fractions are truncated). Undefined when it is not a valid time.
+ */
+export function toCreatedAt(value: unknown): string | undefined {
+  if (typeof value === "string") {
+    if (CANONICAL_TIME.test(value)) return value;
+    if (value.length > 64 || !/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(value)) return undefined;
+    const ms = Date.parse(value.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1"));
+    return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+  }
+  if (typeof value === "number" && Number.isFinite(value) && value > 0 && value < 8.64e15) {
+    return new Date(Math.trunc(value)).toISOString();
+  }
+  return undefined;
+}
+
+/**
+ * Assigns ids `<ms>-<seq>`. The ms part never goes backwards even if the wall clock does, and
+ * seq never repeats, so ids stay unique and ordered by arrival.
+ */
+export class EventIdGenerator {
+  private lastMs = 0;
+  private seq = 0;
+  next(nowMs: number): string {
+    if (nowMs > this.lastMs) this.lastMs = Math.trunc(nowMs);
+    return `${this.lastMs}-${++this.seq}`;
+  }
+}

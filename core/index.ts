@@ -1,0 +1,27 @@
+/**
+ * livetap's plugin API: everything a source, operator or sink (built-in or a user's) needs.
+ * Plugins import only this module (`import { defineSource } from "livetap"`).
+ */
+import "reflect-metadata";
+
+export { inject, injectable } from "tsyringe";
+export * from "./event.js";
+export * from "./plugin.js";
+export * from "./tokens.js";
+export { recordToEvent, lineToEvent, toEventType, isPlainObject, type RecordOptions } from "./lib/record.js";
+export { parseAddress, isLoopback, urlFor, type HostPort } from "./lib/address.js";
+export {
+  MetricsRegistry,
+  LATENCY_BUCKETS_MS,
+  isMetricId,
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type MetricSample,
+  type MetricType,
+  type MetricInfo,
+} from "./metrics/registry.js";
+export type { CheckpointStore } from "./state/checkpoints.js";
+export { CheckpointCorrupt } from "./state/checkpoints.js";
+export type { HttpServers, HttpServerOptions, BoundServer } from "./http/pool.js";
+export type { Logger } from "pino";

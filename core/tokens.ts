@@ -1,0 +1,25 @@
+import type { Logger } from "pino";
+import type { SchedulerLike } from "rxjs";
+import type { CheckpointStore } from "./state/checkpoints.js";
+import type { HttpServers } from "./http/pool.js";
+import type { MetricsRegistry } from "./metrics/registry.js";
+
+/**
+ * DI tokens. `Symbol.for` so a plugin package that bundles its own copy of livetap's API
+ * still names the same services as the running core.
+ */
+export type Token<T> = symbol & { readonly __service?: T };
+const token = <T>(name: string): Token<T> => Symbol.for(`livetap.${name}`) as Token<T>;
+
+/** The component's options, parsed and defaulted by its schema. */
+export const OPTIONS: Token<unknown> = token("options");
+/** A pino logger bound to the component (`{ component: "sources.syslog" }`), writing to stderr. */
+export const LOGGER: Token<Logger> = token("logger");
+/** The process's metrics registry (shared by all components). */
+export const METRICS: Token<MetricsRegistry> = token("metrics");
+/** The clock and timer source: asyncScheduler in production, a TestScheduler in tests. */
+export const SCHEDULER: Token<SchedulerLike> = token("scheduler");
+/** A durable key-value store under `dataDir/<kind>/<name>/` (atomic writes). */
+export const CHECKPOINTS: Token<CheckpointStore> = token("checkpoints");
+/** Shared HTTP servers: two plugins on one address get one fastify instance. */
+export const HTTP_SERVERS: Token<HttpServers> = token("http");
