@@ -1,0 +1,62 @@
+import "reflect-metadata";
+import { container as rootContainer, type DependencyContainer } from "tsyringe";
+import { asyncScheduler, type SchedulerLike } from "rxjs";
+import pino, { type Logger } from "pino";
+import { join } from "node:path";
+import type { PluginDefinition, PluginInstanceOf, PluginKind } from "../plugin.js";
+import { CHECKPOINTS, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, SCHEDULER } from "../tokens.js";
+import { MetricsRegistry } from "../metrics/registry.js";
+import { FileCheckpointStore, type CheckpointStore } from "../state/checkpoints.js";
+import { HttpServerPool, type HttpServers } from "../http/pool.js";
+
+/** The process-wide services every component shares. */
+export interface Services {
+  logger: Logger;
+  metrics: MetricsRegistry;
+  scheduler: SchedulerLike;
+  http: HttpServerPool;
+  dataDir: string;
+}
+
+export function defaultServices(overrides: Partial<Services> = {}): Services {
+  const logger = overrides.logger ?? pino({ level: "silent" });
+  return {
+    logger,
+    metrics: overrides.metrics ?? new MetricsRegistry(),
+    scheduler: overrides.scheduler ?? asyncScheduler,
+    http: overrides.http ?? new HttpServerPool(logger),
+    dataDir: overrides.dataDir ?? join(process.cwd(), ".livetap"),
+  };
+}
+
+const KIND_FOLDER: Record<PluginKind, string> = { source: "sources", operator: "operators", sink: "sinks" };
+
+/**
+ * Resolves one component in its own child container: OPTIONS, LOGGER, CHECKPOINTS and the
+ * HTTP facade are scoped to it; METRICS and SCHEDULER are shared. A fresh root container per
+ * pipeline keeps tsyringe's global `container` untouched.
+ */
+export function instantiate<K extends PluginKind>(
+  definition: PluginDefinition<K>,
+  options: unknown,
+  services: Services,
+  name = definition.type,
+  parent: DependencyContainer = rootContainer.createChildContainer(),
+): PluginInstanceOf[K] {
+  const path = `${KIND_FOLDER[definition.kind]}.${name}`;
+  const c = parent.createChildContainer();
+  const checkpoints: CheckpointStore = new FileCheckpointStore(join(services.dataDir, KIND_FOLDER[definition.kind], name));
+  const http: HttpServers = services.http.forComponent(path);
+  c.register(OPTIONS, { useValue: options });
+  c.register(LOGGER, { useValue: services.logger.child({ component: path }) });
+  c.register(METRICS, { useValue: services.metrics });
+  c.register(SCHEDULER, { useValue: services.scheduler });
+  c.register(CHECKPOINTS, { useValue: checkpoints });
+  c.register(HTTP_SERVERS, { useValue: http });
+  const Plugin = definition.plugin;
+  if (Plugin.inject) {
+    // Plain JS plugins list their tokens instead of using decorators.
+    return new Plugin(...Plugin.inject.map((t) => c.resolve(t))) as PluginInstanceOf[K];
+  }
+  return c.resolve(Plugin as never) as PluginInstanceOf[K];
+}
