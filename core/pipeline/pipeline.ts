@@ -1,0 +1,281 @@
+import {
+  EMPTY,
+  Subject,
+  catchError,
+  connectable,
+  defer,
+  map,
+  merge,
+  retry,
+  share,
+  takeUntil,
+  tap,
+  type Connectable,
+  type Observable,
+  type Subscription,
+} from "rxjs";
+import { container as rootContainer } from "tsyringe";
+import { EventIdGenerator, RECEIVED_AT, isEventType, toCreatedAt, type LiveEvent, type LiveEventInput, type StampedEvent } from "../event.js";
+import { PluginProblems, type Operator, type Problem, type Sink, type Source } from "../plugin.js";
+import { ConfigError, type ComponentConfig, type PipelineConfig } from "../config/model.js";
+import { toEventType } from "../lib/record.js";
+import { instantiate, type Services } from "./instantiate.js";
+
+/** How a run ended: `failed` lists components that stopped on an error (`sinks.out`). */
+export interface RunResult {
+  failed: string[];
+}
+
+export interface PipelineOptions {
+  /** How long a graceful stop waits for sources to drain before cutting them off. */
+  drainTimeoutMs?: number;
+  /** How many consecutive errors an operator may throw before its branch is given up. */
+  maxOperatorRestarts?: number;
+}
+
+interface Built {
+  config: ComponentConfig;
+  source?: Source;
+  operator?: Operator;
+  sink?: Sink;
+}
+
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * Turns a validated DAG into RxJS streams. Each source is subscribed once (connectable) and
+ * only after every sink subscribed, so no consumer misses the first events; operators are
+ * shared so a fan-out runs them once; each sink gets the merge of its inputs.
+ */
+export class Pipeline {
+  private readonly built: Built[] = [];
+  private readonly stop$ = new Subject<void>();
+  private readonly cutOff$ = new Subject<void>();
+  private readonly failed = new Set<string>();
+  private readonly ids = new EventIdGenerator();
+  private readonly connections: Subscription[] = [];
+  private runPromise?: Promise<RunResult>;
+  private stopping = false;
+  private readonly drainTimeoutMs: number;
+  private readonly maxOperatorRestarts: number;
+
+  constructor(
+    private readonly config: PipelineConfig,
+    private readonly services: Services,
+    options: PipelineOptions = {},
+  ) {
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    this.maxOperatorRestarts = options.maxOperatorRestarts ?? 1000;
+  }
+
+  /**
+   * Creates every component, runs their start(), binds the HTTP listeners, then wires and
+   * connects the streams. Throws ConfigError with every startup problem (an address in use,
+   * an unreadable TLS file...) after undoing what had started.
+   */
+  async start(): Promise<void> {
+    await this.prepare();
+    this.runPromise = this.wire();
+  }
+
+  /** A dry start for `livetap validate`: every startup check, then everything closed again. */
+  async startOnly(): Promise<void> {
+    await this.prepare();
+    await this.closeAll();
+  }
+
+  private async prepare(): Promise<void> {
+    const problems: Problem[] = [];
+    const parent = rootContainer.createChildContainer();
+    for (const c of this.config.components) {
+      try {
+        const instance = instantiate(c.definition, c.options, this.services, c.name, parent);
+        this.built.push({ config: c, [c.kind]: instance });
+      } catch (err) {
+        problems.push(...toProblems(c, err, "cannot be created"));
+      }
+    }
+    // Start what could be created even after a failure, so one run reports every problem.
+    {
+      await Promise.all(
+        this.built.map(async (b) => {
+          const plugin = b.source ?? b.sink;
+          try {
+            await plugin?.start?.();
+          } catch (err) {
+            problems.push(...toProblems(b.config, err, "failed to start"));
+          }
+        }),
+      );
+    }
+    problems.push(...(await this.services.http.listenAll()));
+    if (problems.length > 0) {
+      await this.closeAll();
+      throw new ConfigError(problems);
+    }
+  }
+
+  /** Resolves when every sink finished (all sources ended by themselves, or stop() drained them). */
+  get done(): Promise<RunResult> {
+    if (!this.runPromise) throw new Error("pipeline not started");
+    return this.runPromise;
+  }
+
+  /**
+   * Graceful stop: sources stop accepting (drain() when they have it, else unsubscribe);
+   * in-flight events reach the sinks, which flush and close. Sources that do not finish
+   * draining within drainTimeoutMs are cut off.
+   */
+  async stop(): Promise<RunResult> {
+    if (!this.runPromise) {
+      await this.closeAll();
+      return { failed: [] };
+    }
+    if (!this.stopping) {
+      this.stopping = true;
+      this.services.logger.info("stopping: draining sources, flushing sinks");
+      this.stop$.next();
+      for (const b of this.built) {
+        try {
+          b.source?.drain?.();
+        } catch (err) {
+          this.report(b.config.path, err);
+        }
+      }
+      const cut = setTimeout(() => this.cutOff$.next(), this.drainTimeoutMs);
+      cut.unref();
+      void this.runPromise.finally(() => clearTimeout(cut));
+    }
+    return this.runPromise;
+  }
+
+  private async wire(): Promise<RunResult> {
+    const outputs = new Map<string, Observable<LiveEvent>>();
+    const sources: Connectable<LiveEvent>[] = [];
+    const sinkRuns: Promise<void>[] = [];
+    const inputsOf = (c: ComponentConfig) => merge(...c.inputs.map((name) => outputs.get(name)!));
+
+    for (const b of this.built) {
+      const c = b.config;
+      if (b.source) {
+        const shared = connectable(this.sourceStream(c, b.source), { connector: () => new Subject<LiveEvent>(), resetOnDisconnect: false });
+        sources.push(shared);
+        outputs.set(c.name, shared);
+      } else if (b.operator) {
+        outputs.set(c.name, inputsOf(c).pipe(this.guardOperator(c, b.operator), share()));
+      } else if (b.sink) {
+        sinkRuns.push(this.runSink(c, b.sink, inputsOf(c)));
+      }
+    }
+    // Sinks may subscribe after a microtask or two; let them before any event flows.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const s of sources) this.connections.push(s.connect());
+
+    await Promise.all(sinkRuns);
+    await this.closeAll();
+    for (const s of this.connections) s.unsubscribe();
+    return { failed: [...this.failed] };
+  }
+
+  private sourceStream(c: ComponentConfig, source: Source): Observable<LiveEvent> {
+    const { metrics, scheduler } = this.services;
+    const received = metrics.counter("events.received");
+    // A source with drain() ends by itself when asked; the others are unsubscribed at stop.
+    const until = source.drain ? this.cutOff$ : merge(this.stop$, this.cutOff$);
+    return defer(() => source.events()).pipe(
+      takeUntil(until),
+      map((input) => {
+        const event = this.stamp(input, scheduler.now());
+        received.inc();
+        metrics.eventTypeCounter(event.type).inc();
+        return event;
+      }),
+      catchError((err: unknown) => {
+        this.report(c.path, err);
+        return EMPTY;
+      }),
+    );
+  }
+
+  /** Completes what a source left to core: id, createdAt, a valid type, data, receive time. */
+  private stamp(input: LiveEventInput, now: number): LiveEvent {
+    const event = input as StampedEvent;
+    if (typeof event.id !== "string") event.id = this.ids.next(now);
+    if (typeof event.createdAt !== "string" || !CANONICAL_TIME.test(event.createdAt)) {
+      event.createdAt = toCreatedAt(event.createdAt) ?? new Date(now).toISOString();
+    }
+    if (!isEventType(event.type)) event.type = toEventType(event.type) ?? "event.unknown";
+    if (typeof event.data !== "object" || event.data === null) event.data = {};
+    event[RECEIVED_AT] = now;
+    return event;
+  }
+
+  /**
+   * An operator that throws loses the event it was on, not the stream: the error is reported
+   * with the component's name and the operator is subscribed again (its state reset). One
+   * that keeps failing without passing an event is given up after maxOperatorRestarts.
+   */
+  private guardOperator(c: ComponentConfig, operator: Operator) {
+    const fn = operator.operator();
+    const errors = this.services.metrics.counter("pipeline.errors", "Errors thrown by components");
+    return (input: Observable<LiveEvent>) =>
+      input.pipe(fn).pipe(
+        tap({ error: (err: unknown) => (errors.inc(), this.services.logger.error({ component: c.path, err: errText(err) }, `${c.path} threw; event lost, operator restarted`)) }),
+        retry({ count: this.maxOperatorRestarts, resetOnSuccess: true }),
+        catchError((err: unknown) => {
+          this.report(c.path, err, "gave up after repeated errors");
+          return EMPTY;
+        }),
+      );
+  }
+
+  private async runSink(c: ComponentConfig, sink: Sink, input: Observable<LiveEvent>): Promise<void> {
+    const { metrics, scheduler } = this.services;
+    const latency = metrics.histogram("event.latency");
+    const observed = input.pipe(
+      tap((e) => {
+        const at = (e as StampedEvent)[RECEIVED_AT];
+        if (at !== undefined) latency.observe(scheduler.now() - at);
+      }),
+    );
+    try {
+      await sink.consume(observed);
+    } catch (err) {
+      this.report(c.path, err);
+    }
+  }
+
+  private report(path: string, err: unknown, what = "failed"): void {
+    this.failed.add(path);
+    this.services.metrics.counter("pipeline.errors", "Errors thrown by components").inc();
+    this.services.logger.error({ component: path, err: errText(err) }, `${path} ${what}: ${errText(err)}`);
+  }
+
+  private closing?: Promise<void>;
+  /** Stops every sink (safe twice) and closes the HTTP listeners. */
+  private closeAll(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(
+        this.built.map(async (b) => {
+          try {
+            await b.sink?.stop?.();
+          } catch (err) {
+            this.report(b.config.path, err, "failed to stop");
+          }
+        }),
+      );
+      await this.services.http.closeAll();
+    })();
+    return this.closing;
+  }
+}
+
+function toProblems(c: ComponentConfig, err: unknown, what: string): Problem[] {
+  const prefix = [c.kind === "source" ? "sources" : c.kind === "operator" ? "operators" : "sinks", c.name];
+  if (err instanceof PluginProblems) return err.problems.map((p) => ({ path: [...prefix, ...p.path], message: p.message }));
+  return [{ path: prefix, message: `${what}: ${errText(err)}` }];
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
