@@ -25,3 +25,15 @@ export type { CheckpointStore } from "./state/checkpoints.js";
 export { CheckpointCorrupt } from "./state/checkpoints.js";
 export type { HttpServers, HttpServerOptions, BoundServer } from "./http/pool.js";
 export type { Logger } from "pino";
+export {
+  compileFilter,
+  isFilterError,
+  kebabToCamel,
+  RESERVED_PARAMS,
+  type CompiledFilter,
+  type FilterConditions,
+  type FilterError,
+  type CompileOptions,
+} from "./lib/filter-match.js";
+export { hashPassword, verifyPassword, isPasswordHash } from "./lib/password.js";
+export { didYouMean } from "./lib/did-you-mean.js";
