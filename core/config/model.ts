@@ -35,18 +35,21 @@ export class ConfigError extends Error {
 
 /**
  * `sinks.live.auth.bearer[0]: message`: the one way paths are printed (not zod's prettifyError).
- * Keys that are not identifiers are quoted: `sources["my source"].type`.
+ * Keys other than letters, digits, `_`, `-` and `$` are quoted: `sources["my source"].type`.
+ * Digits may lead (component names may, `sources.1st`), so problems and log prefixes agree;
+ * array indexes are numbers and print as `[0]`, so `.0` is never ambiguous.
  */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out ? `.${part}` : part;
+    else if (/^[\w$-]+$/.test(part)) out += out ? `.${part}` : part;
     else out += `[${JSON.stringify(part)}]`;
   }
   return out || "(config)";
 }
 
+/** A problem about the whole file (unreadable, invalid JSON) names the file itself: no prefix. */
 export function formatProblem(p: Problem): string {
-  return `${formatPath(p.path)}: ${p.message}`;
+  return p.path.length === 0 ? p.message : `${formatPath(p.path)}: ${p.message}`;
 }
