@@ -34,6 +34,17 @@ export {
   type FilterConditions,
   type FilterError,
   type CompileOptions,
+  filterFromConditions,
+  parseTypes,
+  compileEventCondition,
+  EventCondition,
+  EventConditions,
+  FieldComparison,
+  type EventMatcher,
+  SEVERITY_NAMES,
+  severityRank,
+  eventSeverity,
+  numericValue,
 } from "./lib/filter-match.js";
 export { hashPassword, verifyPassword, isPasswordHash } from "./lib/password.js";
 export { didYouMean } from "./lib/did-you-mean.js";

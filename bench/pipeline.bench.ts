@@ -1,0 +1,99 @@
+/**
+ * In-process pipeline throughput: demo-like events through 0, 1 and 5 pass-through operators
+ * into the blackhole sink, measured through the real Pipeline (stamping, metrics, sharing).
+ * Run with `npm run bench`. Bounded: a fixed event count per case.
+ */
+import "reflect-metadata";
+import { Observable, map } from "rxjs";
+import { z } from "zod";
+import pino from "pino";
+import { asyncScheduler } from "rxjs";
+import { defineOperator, defineSource, type LiveEventInput, type Operator, type Source } from "../core/index.js";
+import { PluginRegistry } from "../core/registry.js";
+import { loadConfigObject } from "../core/config/index.js";
+import { MetricsRegistry, registerProcessMetrics } from "../core/metrics/registry.js";
+import { HttpServerPool } from "../core/http/pool.js";
+import { Pipeline } from "../core/pipeline/pipeline.js";
+import { builtinPlugins } from "../plugins/index.js";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000_000);
+const ROUNDS = 3;
+
+const TYPES = ["smtp.connection-start", "smtp.mail-from", "smtp.rcpt-to", "delivery.completed", "auth.failed"];
+/** Pre-built demo-like payloads, so the bench measures the pipeline, not the generator. */
+const POOL = Array.from({ length: 1024 }, (_, i) => ({
+  type: TYPES[i % TYPES.length],
+  text: "SMTP session event",
+  data: { remoteIp: `192.0.2.${i % 255}`, domain: `example${i % 7}.org`, size: 1000 + i, latencyMs: i % 97, listenerId: "smtp" },
+}));
+
+/** Emits `count` events synchronously in chunks, yielding between chunks like a real socket source. */
+class FastSource implements Source {
+  constructor(private readonly count = EVENTS) {}
+  events(): Observable<LiveEventInput> {
+    return new Observable((sub) => {
+      let sent = 0;
+      let timer: NodeJS.Immediate | undefined;
+      const chunk = () => {
+        const end = Math.min(this.count, sent + 10_000);
+        for (; sent < end; sent++) {
+          const p = POOL[sent & 1023];
+          sub.next({ type: p.type, text: p.text, data: p.data });
+        }
+        if (sent < this.count) timer = setImmediate(chunk);
+        else sub.complete();
+      };
+      timer = setImmediate(chunk);
+      return () => clearImmediate(timer);
+    });
+  }
+}
+
+class PassThrough implements Operator {
+  operator() {
+    return map((e: import("../core/index.js").LiveEvent) => e);
+  }
+}
+
+const benchPlugins = [
+  defineSource({ type: "bench-fast", description: "bench source", options: z.strictObject({}), plugin: FastSource }),
+  defineOperator({ type: "bench-pass", description: "identity", options: z.strictObject({}), plugin: PassThrough }),
+];
+
+async function runCase(operators: number): Promise<number> {
+  const registry = new PluginRegistry().register(...builtinPlugins, ...benchPlugins);
+  const ops: Record<string, unknown> = {};
+  let last = "fast";
+  for (let i = 0; i < operators; i++) {
+    ops[`op${i}`] = { type: "bench-pass", inputs: [last] };
+    last = `op${i}`;
+  }
+  const config = await loadConfigObject(
+    { sources: { fast: { type: "bench-fast" } }, operators: ops, sinks: { hole: { type: "blackhole", inputs: [last] } } },
+    registry,
+    { baseDir: process.cwd() },
+  );
+  const logger = pino({ level: "silent" });
+  const metrics = new MetricsRegistry();
+  registerProcessMetrics(metrics, () => Date.now());
+  const pipeline = new Pipeline(config, { logger, metrics, scheduler: asyncScheduler, http: new HttpServerPool(logger), dataDir: "/tmp/livetap-bench" });
+  const t0 = process.hrtime.bigint();
+  await pipeline.start();
+  await pipeline.done;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const seen = metrics.counter("events.received").value;
+  if (seen !== EVENTS) throw new Error(`expected ${EVENTS} events, saw ${seen}`);
+  return EVENTS / seconds;
+}
+
+async function main() {
+  console.log(`pipeline throughput, ${EVENTS.toLocaleString("en")} events per round, best of ${ROUNDS}; node ${process.version}`);
+  console.log("| operators | events/s |\n|---:|---:|");
+  for (const n of [0, 1, 5]) {
+    let best = 0;
+    for (let r = 0; r < ROUNDS; r++) best = Math.max(best, await runCase(n));
+    console.log(`| ${n} | ${Math.round(best).toLocaleString("en")} |`);
+  }
+}
+
+void main();

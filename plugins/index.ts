@@ -1,0 +1,21 @@
+/**
+ * The built-in plugins, registered with the same API as a user's plugin module. One import and
+ * one list entry per plugin; nothing else here knows about them.
+ */
+import type { PluginDefinition } from "../core/index.js";
+import demo from "./sources/demo/index.js";
+import stdin from "./sources/stdin/index.js";
+import blackhole from "./sinks/blackhole/index.js";
+import console from "./sinks/console/index.js";
+import file from "./sinks/file/index.js";
+
+export const builtinPlugins: PluginDefinition[] = [
+  // sources
+  demo,
+  stdin,
+  // operators
+  // sinks
+  blackhole,
+  console,
+  file,
+];

@@ -1,0 +1,142 @@
+import type { Observable, SchedulerLike, Subscription } from "rxjs";
+import {
+  inject,
+  injectable,
+  LOGGER,
+  METRICS,
+  MetricsRegistry,
+  OPTIONS,
+  SCHEDULER,
+  type Counter,
+  type LiveEvent,
+  type Logger,
+  type Sink,
+} from "../../../core/index.js";
+import { formatEvent, type FormatOptions } from "./format.js";
+import type { ConsoleOptions } from "./options.js";
+import { BoundedWriter } from "./writer.js";
+
+export interface PrinterServices {
+  log: Logger;
+  metrics: MetricsRegistry;
+  clock: SchedulerLike;
+  /** For `color: "auto"`; default: the process environment. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Whether pretty output gets ANSI colors on `out`. */
+export function useColor(o: ConsoleOptions, out: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (o.color === "always") return true;
+  if (o.color === "never") return false;
+  return out.isTTY === true && !env.NO_COLOR;
+}
+
+/**
+ * The console sink's work on any writable (stdout in production, a PassThrough in tests):
+ * format, write with a bounded buffer, count and report what had to be dropped.
+ */
+export class EventPrinter {
+  private readonly writer: BoundedWriter;
+  private readonly fmt: FormatOptions;
+  private readonly dropped: Counter;
+  private readonly eventsDropped: Counter;
+  private subscription: Subscription | undefined;
+  private finish: ((err?: unknown) => void) | undefined;
+  private lastWarnAt = Number.NEGATIVE_INFINITY;
+  private unreported = 0;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    out: NodeJS.WritableStream & { isTTY?: boolean; writableLength?: number },
+    private readonly opts: ConsoleOptions,
+    private readonly s: PrinterServices,
+  ) {
+    this.fmt = { format: opts.format, color: opts.format === "pretty" && useColor(opts, out, s.env) };
+    this.writer = new BoundedWriter(out, opts.maxBufferBytes, (err) => {
+      s.log.error({ err }, "console output failed");
+      // Nothing more can be written: give up now rather than drop the rest of the stream.
+      this.finish?.(err);
+    });
+    this.dropped = s.metrics.counter("console.dropped", "Events the console sink dropped because stdout was too slow or closed");
+    this.eventsDropped = s.metrics.counter("events.dropped", "Events dropped by operators or full buffers");
+  }
+
+  /** Resolves when `events` completed and all of it was written; rejects when the output failed. */
+  consume(events: Observable<LiveEvent>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: unknown): void => {
+        this.finish = undefined;
+        this.subscription?.unsubscribe();
+        this.reportDrops(true);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      this.finish = done;
+      this.subscription = events.subscribe({
+        next: (event) => this.print(event),
+        error: (err: unknown) => void this.writer.idle().then(() => done(err), () => done(err)),
+        complete: () => void this.writer.idle().then(() => done(), done),
+      });
+    });
+  }
+
+  /** Stops taking events, writes what is buffered. Safe twice; a consume() still running resolves. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.subscription?.unsubscribe();
+      try {
+        await this.writer.idle();
+      } catch {
+        // Already reported when the output failed; stopping must not fail on it.
+      }
+      this.writer.detach();
+      this.finish?.();
+    })();
+    return this.stopping;
+  }
+
+  private print(event: LiveEvent): void {
+    if (this.writer.write(formatEvent(event, this.fmt))) return;
+    this.dropped.inc();
+    this.eventsDropped.inc();
+    this.unreported++;
+    this.reportDrops(false);
+  }
+
+  /** One warning a second at most (and a last one at the end), with the count since the previous. */
+  private reportDrops(final: boolean): void {
+    if (this.unreported === 0) return;
+    const now = this.s.clock.now();
+    if (!final && now - this.lastWarnAt < 1000) return;
+    this.lastWarnAt = now;
+    if (!this.writer.failed) {
+      this.s.log.warn(
+        { dropped: this.unreported, maxBufferBytes: this.opts.maxBufferBytes },
+        "stdout is slower than the pipeline: events dropped",
+      );
+    }
+    this.unreported = 0;
+  }
+}
+
+/** JSON lines (or pretty lines) on the process's stdout; `EventPrinter` does the work. */
+@injectable()
+export class ConsoleSink implements Sink {
+  private printer: EventPrinter | undefined;
+
+  constructor(
+    @inject(OPTIONS) private readonly opts: ConsoleOptions,
+    @inject(LOGGER) private readonly log: Logger,
+    @inject(METRICS) private readonly metrics: MetricsRegistry,
+    @inject(SCHEDULER) private readonly clock: SchedulerLike,
+  ) {}
+
+  consume(events: Observable<LiveEvent>): Promise<void> {
+    this.printer ??= new EventPrinter(process.stdout, this.opts, { log: this.log, metrics: this.metrics, clock: this.clock });
+    return this.printer.consume(events);
+  }
+
+  async stop(): Promise<void> {
+    await this.printer?.stop();
+  }
+}

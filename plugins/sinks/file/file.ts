@@ -1,0 +1,157 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import type { Observable, SchedulerLike, Subscription } from "rxjs";
+import {
+  inject,
+  injectable,
+  LOGGER,
+  METRICS,
+  MetricsRegistry,
+  OPTIONS,
+  PluginProblems,
+  SCHEDULER,
+  type Counter,
+  type LiveEvent,
+  type Logger,
+  type Sink,
+} from "../../../core/index.js";
+import { Appender } from "./appender.js";
+import type { FileOptions } from "./options.js";
+
+/** One event as one JSON line; never throws (BigInt as text, circular data replaced). */
+export function toJsonLine(event: LiveEvent): string {
+  try {
+    return `${JSON.stringify(event, bigintAsText)}\n`;
+  } catch {
+    const { id, type, createdAt, text } = event;
+    return `${JSON.stringify({ id, type, createdAt, text, data: { unserializable: true } })}\n`;
+  }
+}
+
+function bigintAsText(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** Opens `path` for appending (parents created); resolves once the file is open. */
+export async function openAppend(path: string): Promise<{ stream: WriteStream; fd: number }> {
+  await mkdir(dirname(path), { recursive: true });
+  const stream = createWriteStream(path, { flags: "a" });
+  const fd = await new Promise<number>((ok, fail) => {
+    const onError = (err: Error): void => {
+      stream.off("open", onOpen);
+      fail(err);
+    };
+    const onOpen = (fd: number): void => {
+      stream.off("error", onError);
+      ok(fd);
+    };
+    stream.once("open", onOpen);
+    stream.once("error", onError);
+  });
+  return { stream, fd };
+}
+
+/** JSON lines appended to a file. start() opens it (problems are startup problems at `path`). */
+@injectable()
+export class FileSink implements Sink {
+  private readonly path: string;
+  private appender: Appender | undefined;
+  private opening: Promise<Appender> | undefined;
+  private subscription: Subscription | undefined;
+  private finish: ((err?: unknown) => void) | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly dropped: Counter;
+  private readonly eventsDropped: Counter;
+  private lastWarnAt = Number.NEGATIVE_INFINITY;
+  private unreported = 0;
+
+  constructor(
+    @inject(OPTIONS) private readonly opts: FileOptions,
+    @inject(LOGGER) private readonly log: Logger,
+    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(SCHEDULER) private readonly clock: SchedulerLike,
+  ) {
+    this.path = resolve(opts.path);
+    this.dropped = metrics.counter("file.dropped", "Events the file sink dropped because the disk was too slow or failing");
+    this.eventsDropped = metrics.counter("events.dropped", "Events dropped by operators or full buffers");
+  }
+
+  async start(): Promise<void> {
+    await this.open();
+  }
+
+  consume(events: Observable<LiveEvent>): Promise<void> {
+    return this.open().then(
+      (appender) =>
+        new Promise<void>((resolve, reject) => {
+          const done = (err?: unknown): void => {
+            this.finish = undefined;
+            this.subscription?.unsubscribe();
+            this.reportDrops(true);
+            if (err === undefined) resolve();
+            else reject(err);
+          };
+          this.finish = done;
+          const flushed = (): Promise<void> => (this.opts.fsync ? appender.sync() : appender.idle());
+          this.subscription = events.subscribe({
+            next: (event) => {
+              if (appender.write(toJsonLine(event))) return;
+              this.dropped.inc();
+              this.eventsDropped.inc();
+              this.unreported++;
+              this.reportDrops(false);
+            },
+            error: (err: unknown) => void flushed().then(() => done(err), () => done(err)),
+            complete: () => void flushed().then(() => done(), done),
+          });
+        }),
+    );
+  }
+
+  /** Writes what is buffered, fsyncs, closes. Safe twice and without start(). */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.subscription?.unsubscribe();
+      const appender = this.opening ? await this.opening.catch(() => undefined) : undefined;
+      if (!appender) return;
+      try {
+        if (this.opts.fsync) await appender.sync();
+        else await appender.idle();
+      } catch (err) {
+        if (!appender.failed) this.log.error({ err, path: this.path }, "could not flush the file on stop");
+      }
+      await appender.close();
+      this.finish?.();
+    })();
+    return this.stopping;
+  }
+
+  private open(): Promise<Appender> {
+    this.opening ??= openAppend(this.path).then(
+      ({ stream, fd }) => {
+        this.appender = new Appender(stream, fd, this.opts.maxBufferBytes, this.opts.flushIntervalMs, this.clock, (err) => {
+          this.log.error({ err, path: this.path }, "writing the file failed");
+          this.finish?.(err);
+        });
+        return this.appender;
+      },
+      (err: NodeJS.ErrnoException) => {
+        throw new PluginProblems([{ path: ["path"], message: `cannot open "${this.opts.path}" for appending: ${err.message}` }]);
+      },
+    );
+    return this.opening;
+  }
+
+  /** One warning a second at most (and a last one at the end), with the count since the previous. */
+  private reportDrops(final: boolean): void {
+    if (this.unreported === 0) return;
+    const now = this.clock.now();
+    if (!final && now - this.lastWarnAt < 1000) return;
+    this.lastWarnAt = now;
+    if (!this.appender?.failed) {
+      this.log.warn({ dropped: this.unreported, path: this.path, maxBufferBytes: this.opts.maxBufferBytes }, "the file is slower than the pipeline: events dropped");
+    }
+    this.unreported = 0;
+  }
+}
