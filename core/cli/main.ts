@@ -6,6 +6,8 @@ import { builtinPlugins } from "../../plugins/index.js";
 import { runCommand } from "./run.js";
 import { validateCommand } from "./validate.js";
 import { schemasCommand } from "./schemas.js";
+import { tapCommand } from "./tap.js";
+import { hashPasswordCommand } from "./hash-password.js";
 
 // The CLI entry is the one core module that imports the built-in plugins (STYLE 1).
 const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -16,6 +18,8 @@ const program = new Command("livetap")
   .showHelpAfterError("(run with --help for usage)")
   .addCommand(runCommand(builtinPlugins))
   .addCommand(validateCommand(builtinPlugins))
+  .addCommand(tapCommand())
+  .addCommand(hashPasswordCommand())
   .addCommand(schemasCommand(builtinPlugins), { hidden: true });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
