@@ -8,6 +8,7 @@ import stdin from "./sources/stdin/index.js";
 import blackhole from "./sinks/blackhole/index.js";
 import console from "./sinks/console/index.js";
 import file from "./sinks/file/index.js";
+import sse from "./sinks/sse/index.js";
 
 export const builtinPlugins: PluginDefinition[] = [
   // sources
@@ -18,4 +19,5 @@ export const builtinPlugins: PluginDefinition[] = [
   blackhole,
   console,
   file,
+  sse,
 ];

@@ -197,15 +197,22 @@ export class Pipeline {
     );
   }
 
-  /** Completes what a source left to core: id, createdAt, a valid type, data, receive time. */
+  /**
+   * Completes what a source left to core (id, createdAt, a valid type, data, receive time) in
+   * a fresh object whose keys are always in wire order: `{id, type, createdAt, text, details,
+   * data}` serialises like Stalwart's events, and one object shape keeps the hot path monomorphic.
+   */
   private stamp(input: LiveEventInput, now: number): LiveEvent {
-    const event = input as StampedEvent;
-    if (typeof event.id !== "string") event.id = this.ids.next(now);
-    if (typeof event.createdAt !== "string" || !CANONICAL_TIME.test(event.createdAt)) {
-      event.createdAt = toCreatedAt(event.createdAt) ?? new Date(now).toISOString();
-    }
-    if (!isEventType(event.type)) event.type = toEventType(event.type) ?? "event.unknown";
-    if (typeof event.data !== "object" || event.data === null) event.data = {};
+    const createdAt = typeof input.createdAt === "string" && CANONICAL_TIME.test(input.createdAt) ? input.createdAt : toCreatedAt(input.createdAt);
+    // Built key by key (no `delete`, which would turn the object into a slow dictionary).
+    const event = {
+      id: typeof input.id === "string" ? input.id : this.ids.next(now),
+      type: isEventType(input.type) ? input.type : (toEventType(input.type) ?? "event.unknown"),
+      createdAt: createdAt ?? new Date(now).toISOString(),
+    } as StampedEvent;
+    if (input.text !== undefined) event.text = input.text;
+    if (input.details !== undefined) event.details = input.details;
+    event.data = typeof input.data === "object" && input.data !== null ? input.data : {};
     event[RECEIVED_AT] = now;
     return event;
   }

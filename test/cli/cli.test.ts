@@ -121,3 +121,32 @@ describe("livetap CLI", () => {
     for (const ip of ips) expect(ip).toMatch(/(\.x|:x)$/);
   });
 });
+
+describe("livetap run with no config", () => {
+  it("says it runs the built-in default and streams demo events over SSE on 127.0.0.1:8080", async () => {
+    const busy = await fetch("http://127.0.0.1:8080/healthz").then(
+      () => true,
+      () => false,
+    );
+    if (busy) throw new Error("127.0.0.1:8080 is already in use: stop whatever listens there to run this test");
+    const dir = tempDir(); // an empty folder: no livetap.json
+    const r = livetap(["run", "--log-format", "json"], { cwd: dir });
+    try {
+      await r.waitFor("running the built-in default", 20_000, "stderr");
+      await r.waitFor("press Ctrl-C to stop", 20_000, "stderr");
+      expect(await (await fetch("http://127.0.0.1:8080/healthz")).json()).toEqual({ status: "ok" });
+      const controller = new AbortController();
+      const res = await fetch("http://127.0.0.1:8080/api/telemetry/traces/live?type=smtp.*", { signal: controller.signal });
+      expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const reader = res.body!.getReader();
+      let text = "";
+      while (!/event: trace\ndata: (\[.*\])\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      const batch = JSON.parse(/event: trace\ndata: (\[.*\])\n/.exec(text)![1]) as { type: string }[];
+      for (const e of batch) expect(e.type).toMatch(/^smtp\./);
+    } finally {
+      r.child.kill("SIGTERM");
+      expect(await r.exited).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,235 @@
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { hashPassword, verifyPassword } from "../../../core/index.js";
+import { AuthOptions, StreamAuth, type AuthRequest, type StreamEndpoint } from "./auth.js";
+
+vi.mock("../../../core/lib/password.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../../core/lib/password.js")>();
+  return { ...real, verifyPassword: vi.fn(real.verifyPassword) };
+});
+const scryptChecks = vi.mocked(verifyPassword);
+const realVerify = (await vi.importActual<typeof import("../../../core/lib/password.js")>("../../../core/lib/password.js")).verifyPassword;
+beforeEach(() => {
+  scryptChecks.mockReset();
+  scryptChecks.mockImplementation(realVerify);
+});
+
+const TOKEN = "s3cret-token-0123456789";
+const OTHER = "another-token-0123456789";
+const basicHeader = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}`;
+const req = (headers: AuthRequest["headers"] = {}, query: AuthRequest["query"] = {}): AuthRequest => ({ headers, query });
+
+let opsHash: string;
+beforeAll(async () => {
+  opsHash = await hashPassword("hunter2 but longer");
+});
+
+function setup(extra: Partial<z.input<typeof AuthOptions>> = {}) {
+  const clock = { now: 1_700_000_000_000 };
+  const opts = AuthOptions.parse({ bearer: [TOKEN, OTHER], basic: [{ user: "ops", passwordHash: opsHash }], ...extra });
+  return { clock, auth: new StreamAuth(opts, () => clock.now) };
+}
+
+describe("StreamAuth.check", () => {
+  type Case = {
+    name: string;
+    request: (auth: StreamAuth, clock: { now: number }) => AuthRequest;
+    endpoint?: StreamEndpoint | "api";
+    resuming?: boolean;
+    ok: boolean;
+    details?: RegExp;
+  };
+  const withToken = (issuedFor: StreamEndpoint, ageMs = 0) => (auth: StreamAuth, clock: { now: number }) => {
+    const t = auth.issueToken(issuedFor);
+    clock.now += ageMs;
+    return req({}, { token: t });
+  };
+  const cases: Case[] = [
+    { name: "no credentials", request: () => req(), ok: false, details: /credentials required.*tracing-token/ },
+    { name: "right bearer token", request: () => req({ authorization: `Bearer ${TOKEN}` }), ok: true },
+    { name: "second bearer token", request: () => req({ authorization: `Bearer ${OTHER}` }), endpoint: "api", ok: true },
+    { name: "scheme is case-insensitive", request: () => req({ authorization: `bearer ${TOKEN}` }), ok: true },
+    { name: "wrong bearer token", request: () => req({ authorization: `Bearer ${TOKEN}x` }), ok: false, details: /bearer token not accepted/ },
+    { name: "prefix of a bearer token", request: () => req({ authorization: `Bearer ${TOKEN.slice(0, 10)}` }), ok: false },
+    { name: "empty bearer", request: () => req({ authorization: "Bearer " }), ok: false, details: /malformed/ },
+    { name: "garbage header", request: () => req({ authorization: "\u0000\u00ff garbage !!" }), ok: false, details: /malformed/ },
+    { name: "unknown scheme", request: () => req({ authorization: "Digest abc" }), ok: false, details: /unsupported Authorization scheme/ },
+    { name: "basic good", request: () => req({ authorization: basicHeader("ops", "hunter2 but longer") }), endpoint: "api", ok: true },
+    { name: "basic wrong password", request: () => req({ authorization: basicHeader("ops", "hunter3") }), ok: false, details: /wrong user or password/ },
+    { name: "basic unknown user", request: () => req({ authorization: basicHeader("root", "hunter2 but longer") }), ok: false, details: /wrong user or password/ },
+    { name: "basic not base64", request: () => req({ authorization: "Basic ***" }), ok: false, details: /wrong user or password/ },
+    { name: "basic without colon", request: () => req({ authorization: `Basic ${Buffer.from("ops").toString("base64")}` }), ok: false },
+    { name: "fresh token for its stream", request: withToken("traces"), ok: true },
+    { name: "fresh metrics token", request: withToken("metrics"), endpoint: "metrics", ok: true },
+    { name: "token for the other endpoint", request: withToken("metrics"), endpoint: "traces", ok: false, details: /invalid token.*issued for the metrics stream, not traces/ },
+    { name: "token on an API endpoint", request: withToken("traces"), endpoint: "api", ok: false, details: /only the stream/ },
+    { name: "token at the end of its ttl", request: withToken("traces", 60_000), ok: true },
+    { name: "expired token", request: withToken("traces", 61_000), ok: false, details: /token expired: issued 61 s ago/ },
+    { name: "expired token, resuming within grace", request: withToken("traces", 3_000_000), resuming: true, ok: true },
+    { name: "token past the grace, resuming", request: withToken("traces", 3_601_000), resuming: true, ok: false, details: /token expired/ },
+    { name: "future-dated token", request: withToken("traces", -60_000), ok: false, details: /invalid token: it is dated in the future/ },
+    {
+      name: "tampered signature",
+      request: (auth) => {
+        const [p, s] = auth.issueToken("traces").split(".");
+        return req({}, { token: `${p}.${s[0] === "A" ? "B" : "A"}${s.slice(1)}` });
+      },
+      ok: false,
+      details: /^invalid token \(not issued by this server/,
+    },
+    {
+      name: "tampered payload (endpoint swapped, old signature)",
+      request: (auth) => {
+        const [p, s] = auth.issueToken("metrics").split(".");
+        const forged = Buffer.from(Buffer.from(p, "base64url").toString().replace("metrics", "traces")).toString("base64url");
+        return req({}, { token: `${forged}.${s}` });
+      },
+      ok: false,
+      details: /^invalid token \(/,
+    },
+    {
+      name: "token from another instance (another process)",
+      request: () => req({}, { token: new StreamAuth(AuthOptions.parse({ bearer: [TOKEN] }), () => 1_700_000_000_000).issueToken("traces") }),
+      ok: false,
+      details: /^invalid token/,
+    },
+    { name: "garbage token", request: () => req({}, { token: "not a token" }), ok: false, details: /^invalid token/ },
+    { name: "empty token is ignored", request: () => req({}, { token: "" }), ok: false, details: /credentials required/ },
+    {
+      name: "repeated token: the last one wins",
+      request: (auth) => req({}, { token: ["garbage", auth.issueToken("traces")] }),
+      ok: true,
+    },
+    {
+      name: "bad header but good token passes",
+      request: (auth) => req({ authorization: "Bearer nope-nope-nope-nope" }, { token: auth.issueToken("traces") }),
+      ok: true,
+    },
+    {
+      name: "bad header and bad token report both",
+      request: () => req({ authorization: "Bearer nope-nope-nope-nope" }, { token: "x.y" }),
+      ok: false,
+      details: /bearer token not accepted; invalid token/,
+    },
+  ];
+
+  it.each(cases)("$name", async (c) => {
+    const { auth, clock } = setup();
+    const r = c.request(auth, clock);
+    const d = await auth.check(r, c.endpoint ?? "traces", c.resuming ?? false);
+    expect(d.ok).toBe(c.ok);
+    if (!d.ok) {
+      expect(d.status).toBe(401);
+      expect(d.wwwAuthenticate).toBe('Bearer realm="livetap", Basic realm="livetap"');
+      if (c.details) expect(d.details).toMatch(c.details);
+    }
+  });
+
+  it("is a no-op when auth is disabled, even with a bogus token", async () => {
+    const auth = new StreamAuth(undefined, () => 0);
+    expect(auth.enabled).toBe(false);
+    expect(await auth.check(req({}, { token: "bogus" }), "traces", false)).toEqual({ ok: true });
+    expect(await auth.check(req({ authorization: "Bearer x" }), "api", false)).toEqual({ ok: true });
+  });
+
+  it("challenges with Bearer only when there are no basic users, and refuses Basic then", async () => {
+    const auth = new StreamAuth(AuthOptions.parse({ bearer: [TOKEN] }), () => 0);
+    expect(auth.enabled).toBe(true);
+    const d = await auth.check(req({ authorization: basicHeader("ops", "x") }), "api", false);
+    expect(d).toEqual({
+      ok: false,
+      status: 401,
+      wwwAuthenticate: 'Bearer realm="livetap"',
+      details: expect.stringMatching(/Basic credentials are not accepted here/),
+    });
+  });
+
+  it("honours configured token lifetimes", async () => {
+    const { auth, clock } = setup({ tokenTtlSeconds: 5, reconnectGraceSeconds: 10 });
+    const t = auth.issueToken("traces");
+    clock.now += 6_000;
+    expect((await auth.check(req({}, { token: t }), "traces", false)).ok).toBe(false);
+    expect((await auth.check(req({}, { token: t }), "traces", true)).ok).toBe(true);
+    clock.now += 5_000;
+    expect((await auth.check(req({}, { token: t }), "traces", true)).ok).toBe(false);
+  });
+
+  it("issues distinct tokens", () => {
+    const { auth } = setup();
+    expect(auth.issueToken("traces")).not.toBe(auth.issueToken("traces"));
+  });
+
+  it("caches a successful Basic check so reconnect storms cost one scrypt", async () => {
+    const { auth } = setup();
+    const h = { authorization: basicHeader("ops", "hunter2 but longer") };
+    // Concurrent first requests share one verification, later ones hit the cache.
+    const all = await Promise.all(Array.from({ length: 50 }, () => auth.check(req(h), "traces", false)));
+    expect((await auth.check(req(h), "api", false)).ok).toBe(true);
+    expect(all.every((d) => d.ok)).toBe(true);
+    expect(scryptChecks).toHaveBeenCalledTimes(1);
+  });
+
+  it("spends a scrypt verification on unknown users too (no user enumeration by timing)", async () => {
+    const { auth } = setup();
+    await auth.check(req({ authorization: basicHeader("nobody", "x") }), "api", false);
+    expect(scryptChecks).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps the Basic cache bounded", async () => {
+    const { auth } = setup();
+    scryptChecks.mockResolvedValue(false); // the real scrypt would take a minute here
+    for (let i = 0; i < 1_005; i++) await auth.check(req({ authorization: basicHeader("nobody", `pw${i}`) }), "api", false);
+    expect((auth as unknown as { basicCache: Map<string, unknown> }).basicCache.size).toBe(1_000);
+  });
+
+  it("re-verifies a Basic header after the cache entry expired", async () => {
+    const { auth, clock } = setup();
+    const h = { authorization: basicHeader("ops", "hunter2 but longer") };
+    expect((await auth.check(req(h), "api", false)).ok).toBe(true);
+    clock.now += 61_000;
+    expect((await auth.check(req(h), "api", false)).ok).toBe(true);
+    expect(scryptChecks).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("AuthOptions", () => {
+  const issues = (v: unknown) => {
+    const r = AuthOptions.safeParse(v);
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+
+  it("applies the documented defaults", () => {
+    expect(AuthOptions.parse({ bearer: [TOKEN] })).toEqual({ bearer: [TOKEN], tokenTtlSeconds: 60, reconnectGraceSeconds: 3600 });
+  });
+
+  it("needs at least one credential", () => {
+    expect(issues({})).toEqual([expect.stringMatching(/^: auth needs at least one credential/)]);
+    expect(issues({ bearer: [] }).length).toBeGreaterThan(0);
+  });
+
+  it("refuses short bearer tokens (an unset environment variable included)", () => {
+    expect(issues({ bearer: [""] })).toEqual([expect.stringMatching(/^bearer\.0: .*shorter than 16.*environment variable/)]);
+    expect(issues({ bearer: ["has a space in it!!"] })).toEqual([expect.stringMatching(/printable ASCII/)]);
+  });
+
+  it("refuses a password instead of a hash and says how to make one", () => {
+    expect(issues({ basic: [{ user: "ops", passwordHash: "hunter2" }] })).toEqual([
+      expect.stringMatching(/^basic\.0\.passwordHash: .*livetap hash-password/),
+    ]);
+  });
+
+  it("refuses duplicate users, ':' in names and unknown keys", () => {
+    expect(issues({ basic: [{ user: "ops", passwordHash: opsHash }, { user: "ops", passwordHash: opsHash }] })).toEqual([
+      'basic.1.user: user "ops" is listed twice',
+    ]);
+    expect(issues({ basic: [{ user: "a:b", passwordHash: opsHash }] })).toEqual([expect.stringMatching(/^basic\.0\.user: .*':'/)]);
+    expect(issues({ bearer: [TOKEN], tokenTTL: 5 }).join()).toMatch(/tokenTTL/);
+  });
+
+  it("describes every option", () => {
+    const shape = AuthOptions.shape;
+    for (const [k, v] of Object.entries(shape)) expect(v.description, k).toBeTruthy();
+    const user = (shape.basic.unwrap() as z.ZodArray<z.ZodObject>).element.shape;
+    for (const [k, v] of Object.entries(user)) expect((v as z.ZodType).description, k).toBeTruthy();
+  });
+});

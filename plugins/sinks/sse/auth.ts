@@ -1,0 +1,261 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { isPasswordHash, verifyPassword } from "../../../core/index.js";
+
+/** CONTRACT 4 "Auth": credentials for one `sse` sink. */
+export const AuthOptions = z
+  .strictObject({
+    bearer: z
+      .array(
+        z
+          .string()
+          .min(16, "bearer token is shorter than 16 characters (is its environment variable set?)")
+          .regex(/^[\x21-\x7e]*$/, "bearer token must be printable ASCII without spaces (it travels in an HTTP header)"),
+      )
+      .min(1)
+      .optional()
+      .describe(
+        "Static tokens accepted as `Authorization: Bearer <token>`. Each at least 16 printable ASCII " +
+          "characters (about 96 bits when random, so it cannot be guessed online); generate one with " +
+          '`openssl rand -base64 24` and pass it as "${LIVE_TOKEN}" rather than writing it into the file.',
+      ),
+    basic: z
+      .array(
+        z.strictObject({
+          user: z
+            .string()
+            .min(1)
+            .max(256)
+            // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+            .regex(/^[^:\x00-\x1f\x7f]+$/, "user must not contain ':' or control characters (HTTP Basic splits at ':')")
+            .describe("User name for `Authorization: Basic`; no ':' in it."),
+          passwordHash: z
+            .string()
+            .refine(isPasswordHash, {
+              message: "not a livetap password hash: run `livetap hash-password` and paste what it prints (scrypt$...)",
+            })
+            .describe("The user's password as printed by `livetap hash-password` (`scrypt$N$r$p$salt$hash`), never the password itself."),
+        }),
+      )
+      .min(1)
+      .superRefine((users, ctx) => {
+        const seen = new Set<string>();
+        users.forEach((u, i) => {
+          if (seen.has(u.user)) ctx.addIssue({ code: "custom", path: [i, "user"], message: `user "${u.user}" is listed twice` });
+          seen.add(u.user);
+        });
+      })
+      .optional()
+      .describe(
+        "Users accepted as `Authorization: Basic` (browsers ask for these when the dashboard gets a 401). " +
+          "Successful checks are cached for 60 s so reconnecting clients do not pay for scrypt each time.",
+      ),
+    tokenTtlSeconds: z
+      .number()
+      .positive()
+      .max(86_400)
+      .default(60)
+      .describe("Seconds a `?token=` from the token endpoints can open a stream after it was issued; default 60, at most 86400."),
+    reconnectGraceSeconds: z
+      .number()
+      .min(0)
+      .max(30 * 86_400)
+      .default(3600)
+      .describe(
+        "Seconds a `?token=` stays good for a reconnect (a request with `Last-Event-ID`), so a browser " +
+          "EventSource survives dropped connections; default 3600, at most 2592000 (30 days).",
+      ),
+  })
+  .refine((o) => (o.bearer?.length ?? 0) + (o.basic?.length ?? 0) > 0, {
+    message: "auth needs at least one credential: list tokens in `bearer` or users in `basic` (or remove `auth` on a loopback address)",
+  })
+  .describe("Require credentials on every endpoint except /healthz and the dashboard page (CONTRACT 4 Auth).");
+export type AuthOptions = z.infer<typeof AuthOptions>;
+
+export type StreamEndpoint = "traces" | "metrics";
+export type AuthDecision = { ok: true } | { ok: false; status: 401; wwwAuthenticate: string; details: string };
+
+export interface AuthRequest {
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, unknown>;
+}
+
+const TOKEN_PATHS: Record<StreamEndpoint, string> = {
+  traces: "/api/telemetry/live/tracing-token",
+  metrics: "/api/telemetry/live/metrics-token",
+};
+// A token dated this far ahead of our clock is refused; a little slack covers a wall clock
+// stepped back (NTP) between issue and use.
+const FUTURE_SKEW_MS = 5_000;
+const BASIC_CACHE_MAX = 1_000;
+const BASIC_CACHE_TTL_MS = 60_000;
+const MAX_HEADER_CHARS = 8_192;
+// Verified for unknown users so that the answer takes as long as for a known user with a
+// wrong password (no user enumeration by timing). Hash of a random, discarded password.
+const DUMMY_HASH = "scrypt$16384$8$1$op6VcTWdckofrk4d3kZ6xQ$ST-i8QSf45MJgDd3-1_P9icMUBVX_t3YY5DU9O7jzWU";
+
+type Verdict = { ok: true } | { ok: false; details: string };
+const OK: Verdict = { ok: true };
+const fail = (details: string): Verdict => ({ ok: false, details });
+
+/** The last non-empty value of a repeated query parameter (CONTRACT 4: the last one wins, empty ignored). */
+function lastValue(v: unknown): string | undefined {
+  const s = Array.isArray(v) ? v[v.length - 1] : v;
+  return typeof s === "string" && s !== "" ? s : undefined;
+}
+
+/**
+ * Checks one `sse` sink's credentials (CONTRACT 4 "Auth") and issues its `?token=` tokens.
+ *
+ * `check()` is async because Basic credentials are verified with scrypt off the main thread;
+ * Bearer and token checks settle at once. Every secret comparison is constant-time. All keys
+ * are random per instance (so per sink and per process): tokens die with the process, which
+ * is what a 60 s token wants anyway, and browsers fetch a fresh one on reconnect.
+ */
+export class StreamAuth {
+  readonly enabled: boolean;
+  private readonly key = randomBytes(32);
+  private readonly bearerDigests: Buffer[];
+  private readonly users: Map<string, string>;
+  private readonly challenge: string;
+  private readonly ttlMs: number;
+  private readonly graceMs: number;
+  // HMAC(header) -> verification in flight or done; holds no password, bounded, insertion-ordered.
+  private readonly basicCache = new Map<string, { until: number; ok: Promise<boolean> }>();
+
+  constructor(
+    opts: AuthOptions | undefined,
+    private readonly nowMs: () => number,
+  ) {
+    this.enabled = opts !== undefined;
+    this.bearerDigests = (opts?.bearer ?? []).map((t) => this.mac(t));
+    this.users = new Map((opts?.basic ?? []).map((u) => [u.user, u.passwordHash]));
+    this.challenge = this.users.size > 0 ? 'Bearer realm="livetap", Basic realm="livetap"' : 'Bearer realm="livetap"';
+    this.ttlMs = (opts?.tokenTtlSeconds ?? 60) * 1000;
+    this.graceMs = (opts?.reconnectGraceSeconds ?? 3600) * 1000;
+  }
+
+  /**
+   * Whether `req` may use `endpoint`. `resuming`: the request carries `Last-Event-ID` (header
+   * or `lastEventId` query), which stretches a token's life to `reconnectGraceSeconds`.
+   * Passes when any credential it presents is valid. Never rejects.
+   */
+  async check(req: AuthRequest, endpoint: StreamEndpoint | "api", resuming: boolean): Promise<AuthDecision> {
+    if (!this.enabled) return { ok: true };
+    const problems: string[] = [];
+    const header = this.authorizationHeader(req.headers);
+    if (header !== undefined) {
+      const v = await this.checkHeader(header);
+      if (v.ok) return v;
+      problems.push(v.details);
+    }
+    const token = lastValue(req.query?.token);
+    if (token !== undefined) {
+      const v = endpoint === "api" ? fail("?token= opens only the stream it was issued for; use an Authorization header here") : this.checkToken(token, endpoint, resuming);
+      if (v.ok) return v;
+      problems.push(v.details);
+    }
+    if (problems.length === 0) {
+      const ways = this.users.size > 0 ? "Authorization: Bearer or Basic" : "Authorization: Bearer";
+      problems.push(
+        endpoint === "api"
+          ? `credentials required (${ways})`
+          : `credentials required (${ways}, or ?token= from ${TOKEN_PATHS[endpoint]})`,
+      );
+    }
+    return { ok: false, status: 401, wwwAuthenticate: this.challenge, details: problems.join("; ") };
+  }
+
+  /** A token that opens `endpoint` for `tokenTtlSeconds` (`reconnectGraceSeconds` when resuming). */
+  issueToken(endpoint: StreamEndpoint): string {
+    const payload = Buffer.from(`${endpoint}.${Math.floor(this.nowMs())}.${randomBytes(12).toString("base64url")}`).toString("base64url");
+    return `${payload}.${this.sign(payload).toString("base64url")}`;
+  }
+
+  private mac(s: string): Buffer {
+    return createHmac("sha256", this.key).update(`bearer:${s}`).digest();
+  }
+
+  private sign(payload: string): Buffer {
+    return createHmac("sha256", this.key).update(`token:${payload}`).digest();
+  }
+
+  private authorizationHeader(headers: AuthRequest["headers"]): string | undefined {
+    const h = headers?.authorization;
+    if (Array.isArray(h)) return h.length === 1 ? h[0] : "";
+    return h;
+  }
+
+  private async checkHeader(header: string): Promise<Verdict> {
+    if (header.length > MAX_HEADER_CHARS) return fail("Authorization header too long");
+    const m = /^([A-Za-z]+) +(\S+) *$/.exec(header);
+    if (!m) return fail("malformed Authorization header (expected `Bearer <token>` or `Basic <base64 user:password>`)");
+    const scheme = m[1].toLowerCase();
+    if (scheme === "bearer") return this.checkBearer(m[2]);
+    if (scheme === "basic") {
+      if (this.users.size === 0) return fail("Basic credentials are not accepted here (no basic users configured)");
+      return this.checkBasic(m[2]);
+    }
+    return fail(`unsupported Authorization scheme "${m[1].slice(0, 20)}" (use Bearer${this.users.size > 0 ? " or Basic" : ""})`);
+  }
+
+  private checkBearer(token: string): Verdict {
+    // Digests of equal length for any input: neither the tokens nor their lengths leak by timing.
+    const given = this.mac(token);
+    let match = false;
+    for (const d of this.bearerDigests) match = timingSafeEqual(given, d) || match;
+    return match ? OK : fail("bearer token not accepted");
+  }
+
+  private async checkBasic(b64: string): Promise<Verdict> {
+    const cacheKey = createHmac("sha256", this.key).update(`basic:${b64}`).digest("base64url");
+    const now = this.nowMs();
+    let entry = this.basicCache.get(cacheKey);
+    if (entry && entry.until <= now) {
+      this.basicCache.delete(cacheKey);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { until: now + BASIC_CACHE_TTL_MS, ok: this.verifyBasic(b64) };
+      if (this.basicCache.size >= BASIC_CACHE_MAX) this.basicCache.delete(this.basicCache.keys().next().value!);
+      this.basicCache.set(cacheKey, entry);
+    }
+    return (await entry.ok) ? OK : fail("wrong user or password");
+  }
+
+  private async verifyBasic(b64: string): Promise<boolean> {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return false;
+    const decoded = Buffer.from(b64, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0) return false;
+    const hash = this.users.get(decoded.slice(0, colon));
+    const ok = await verifyPassword(decoded.slice(colon + 1), hash ?? DUMMY_HASH);
+    return ok && hash !== undefined;
+  }
+
+  private checkToken(token: string, endpoint: StreamEndpoint, resuming: boolean): Verdict {
+    const invalid = fail("invalid token (not issued by this server, altered, or from before a restart): fetch a new one from " + TOKEN_PATHS[endpoint]);
+    const parts = token.split(".");
+    if (token.length > 512 || parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return invalid;
+    const sig = Buffer.from(parts[1], "base64url");
+    const expected = this.sign(parts[0]);
+    if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) return invalid;
+    const m = /^(traces|metrics)\.(\d{1,15})\.[A-Za-z0-9_-]+$/.exec(Buffer.from(parts[0], "base64url").toString("utf8"));
+    if (!m) return invalid;
+    const issuedFor = m[1] as StreamEndpoint;
+    if (issuedFor !== endpoint) {
+      return fail(`invalid token: it was issued for the ${issuedFor} stream, not ${endpoint} (fetch one from ${TOKEN_PATHS[endpoint]})`);
+    }
+    const age = this.nowMs() - Number(m[2]);
+    if (age < -FUTURE_SKEW_MS) return fail("invalid token: it is dated in the future");
+    const limit = resuming ? Math.max(this.ttlMs, this.graceMs) : this.ttlMs;
+    if (age > limit) {
+      const s = (ms: number) => `${Math.round(ms / 1000)} s`;
+      return fail(
+        `token expired: issued ${s(age)} ago; a token opens a stream within ${s(this.ttlMs)} of issue` +
+          ` (${s(this.graceMs)} when reconnecting with Last-Event-ID); fetch a new one from ${TOKEN_PATHS[endpoint]}`,
+      );
+    }
+    return OK;
+  }
+}

@@ -1,0 +1,157 @@
+import net from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { LiveEvent } from "../../../core/index.js";
+import { createPlugin } from "../../../core/testing.js";
+import sseDefinition from "./index.js";
+import { eventMaker, parseFrames, runSink, StreamReader, waitFor, type Frame, type RunningSink } from "./test-support.js";
+
+const startSink = (options: Record<string, unknown> = {}) => runSink(createPlugin(sseDefinition, { address: "127.0.0.1:0", ...options }));
+
+const TRACES = "/api/telemetry/traces/live";
+
+/**
+ * A client on a raw socket that reads nothing until told: the kernel buffers fill, the
+ * server's writes start returning false, and the sink has to queue, drop or give up.
+ */
+class RawClient {
+  private readonly chunks: Buffer[] = [];
+  readonly socket: net.Socket;
+
+  constructor(url: string, path: string) {
+    const u = new URL(url);
+    this.socket = net.connect(Number(u.port), u.hostname);
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${u.host}\r\nAccept: text/event-stream\r\n\r\n`);
+    this.socket.on("error", () => undefined);
+    // No 'data' listener yet: the socket stops reading once its small buffer is full.
+  }
+
+  startReading(): void {
+    this.socket.on("data", (b: Buffer) => this.chunks.push(b));
+  }
+
+  /** The SSE frames received so far (HTTP head skipped, chunked encoding decoded). */
+  frames(): Frame[] {
+    const all = Buffer.concat(this.chunks);
+    const head = all.indexOf("\r\n\r\n");
+    if (head < 0) return [];
+    let body = "";
+    let at = head + 4;
+    for (;;) {
+      const eol = all.indexOf("\r\n", at);
+      if (eol < 0) break;
+      const size = parseInt(all.subarray(at, eol).toString("latin1"), 16);
+      if (!(size > 0) || eol + 2 + size > all.length) break;
+      body += all.subarray(eol + 2, eol + 2 + size).toString("utf8");
+      at = eol + 2 + size + 2;
+    }
+    const frames: Frame[] = [];
+    parseFrames(body, frames);
+    return frames;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+let running: RunningSink | undefined;
+const cleanups: (() => void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) c();
+  await running?.close();
+  running = undefined;
+});
+
+/** Publishes rounds of big events until `done()` (bounded: at most `maxRounds` rounds). */
+async function publishUntil(s: RunningSink, make: () => LiveEvent, sent: LiveEvent[], done: () => boolean, between: () => Promise<void>, maxRounds = 200): Promise<void> {
+  for (let round = 0; round < maxRounds && !done(); round++) {
+    for (let i = 0; i < 50; i++) {
+      const e = make();
+      sent.push(e);
+      s.input.next(e);
+    }
+    await between();
+  }
+}
+
+describe("slow clients", () => {
+  it("drops the oldest for a client that does not read, marks exactly where, and the other client gets everything", async () => {
+    const s = (running = await startSink({ clientBufferEvents: 60, batchMaxEvents: 20, batchWindowMs: 5, stallTimeoutMs: 600_000 }));
+    const metrics = s.services.metrics;
+    const ev = eventMaker();
+    const payload = "x".repeat(2000);
+    const good = await StreamReader.open(s.url + TRACES);
+    cleanups.push(() => good.close());
+    await good.connected();
+    const slow = new RawClient(s.url, TRACES);
+    cleanups.push(() => slow.close());
+    await waitFor("the raw client to connect", () => metrics.gauge("sse.clients").value === 2);
+
+    const sent: LiveEvent[] = [];
+    const dropped = () => metrics.counter("sse.dropped").value;
+    await publishUntil(
+      s,
+      () => ev("load.test", { payload, n: sent.length }),
+      sent,
+      () => dropped() > 0,
+      () => good.waitFor("the good client to keep up", (g) => g.ids().length === sent.length, 10_000),
+    );
+    expect(dropped()).toBeGreaterThan(0);
+    // More events after the last drop, so that a trace frame follows the dropped frame.
+    for (let i = 0; i < 5; i++) {
+      const e = ev("load.test", { payload: "tail", n: sent.length });
+      sent.push(e);
+      s.input.next(e);
+    }
+    await good.waitFor("the good client to get all", (g) => g.ids().length === sent.length, 10_000);
+    const droppedTotal = dropped();
+
+    slow.startReading();
+    const lastId = sent[sent.length - 1].id;
+    await waitFor("the slow client to catch up", () => slow.frames().some((f) => f.event === "trace" && f.id === lastId), 10_000);
+
+    expect(good.ids()).toEqual(sent.map((e) => e.id));
+    expect(good.frames.some((f) => f.event === "dropped")).toBe(false);
+
+    // Walk the slow client's frames: each dropped frame says exactly how many events are
+    // missing at that point, and the events around it are the right ones.
+    let pos = 0;
+    let droppedSeen = 0;
+    let previous = "";
+    for (const f of slow.frames()) {
+      if (f.event === "dropped") {
+        expect(previous).toBe("trace"); // never two dropped frames in a row, none before data
+        const { count } = JSON.parse(f.data) as { count: number };
+        expect(count).toBeGreaterThan(0);
+        pos += count;
+        droppedSeen += count;
+      } else if (f.event === "trace") {
+        for (const e of JSON.parse(f.data) as LiveEvent[]) expect(e.id).toBe(sent[pos++].id);
+      }
+      if (f.event !== "ping") previous = f.event;
+    }
+    expect(pos).toBe(sent.length);
+    expect(droppedSeen).toBe(droppedTotal);
+  });
+
+  it("closes a connection that makes no write progress for stallTimeoutMs", async () => {
+    const s = (running = await startSink({ clientBufferEvents: 60, batchMaxEvents: 20, batchWindowMs: 5, stallTimeoutMs: 300 }));
+    const metrics = s.services.metrics;
+    const ev = eventMaker();
+    const payload = "y".repeat(2000);
+    const slow = new RawClient(s.url, TRACES);
+    cleanups.push(() => slow.close());
+    await waitFor("the raw client to connect", () => metrics.gauge("sse.clients").value === 1);
+    const sent: LiveEvent[] = [];
+    await publishUntil(
+      s,
+      () => ev("load.test", { payload }),
+      sent,
+      () => metrics.counter("sse.dropped").value > 0 || metrics.gauge("sse.clients").value === 0,
+      () => new Promise((r) => setTimeout(r, 2)),
+    );
+    await waitFor("the stalled client to be closed", () => metrics.gauge("sse.clients").value === 0, 10_000);
+    // The pipeline never waited for it: publishing more is instant and harmless.
+    for (let i = 0; i < 100; i++) s.input.next(ev("after.close"));
+  });
+});

@@ -1,0 +1,201 @@
+import type { CompiledFilter, Counter, Histogram, LiveEvent } from "../../../core/index.js";
+import type { SseConnection } from "./connection.js";
+import { droppedFrame, pingFrame, traceFrame } from "./frames.js";
+
+export interface TraceStats {
+  dropped: Counter;
+  sent: Counter;
+  batchSize: Histogram;
+}
+
+export interface TraceClientOptions {
+  bufferEvents: number;
+  batchMaxEvents: number;
+  pingIntervalMs: number;
+}
+
+/** How a client tells its hub that it needs a timed flush, or that its state changed. */
+export interface TraceClientHooks {
+  /** Events are queued and no batch is due yet: flush within the batch window. */
+  queued(client: TraceClient): void;
+  /** The queue emptied onto the socket, or the connection closed (the hub may be waiting for it). */
+  settled(client: TraceClient): void;
+  closed(client: TraceClient): void;
+}
+
+/**
+ * One traces-stream client: its compiled filter, a bounded queue of serialised events and the
+ * batching into `trace` frames.
+ *
+ * The queue holds at most `bufferEvents` entries; when a full queue gets one more, the oldest
+ * is dropped. Drops only ever happen at the head and writes only ever take from the head, so
+ * every dropped event lies between the last event written and the current head: one counter,
+ * written as a `dropped` frame right before the next `trace` frame, marks exactly where they
+ * are missing.
+ */
+export class TraceClient {
+  private readonly queue: EventQueue;
+  private droppedSinceFrame = 0;
+  private lastPingAt: number;
+
+  constructor(
+    readonly connection: SseConnection,
+    private readonly filter: CompiledFilter,
+    private readonly opts: TraceClientOptions,
+    private readonly stats: TraceStats,
+    private readonly hooks: TraceClientHooks,
+    private readonly now: () => number,
+  ) {
+    this.queue = new EventQueue(opts.bufferEvents);
+    this.lastPingAt = now();
+  }
+
+  matches(event: LiveEvent): boolean {
+    return this.filter.matchesAll || this.filter.predicate(event);
+  }
+
+  /**
+   * Queues a serialised event (the same string for every client); sends a batch at once when
+   * `batchMaxEvents` are waiting.
+   */
+  offer(id: string, json: string): void {
+    if (this.connection.isClosed) return;
+    if (this.queue.length === this.opts.bufferEvents) {
+      this.queue.dropOldest();
+      this.droppedSinceFrame++;
+      this.stats.dropped.inc();
+    }
+    this.queue.push(id, json);
+    if (this.queue.length >= this.opts.batchMaxEvents && this.connection.writable) this.flush();
+    else if (this.queue.length === 1) this.hooks.queued(this);
+  }
+
+  /** Writes queued events as `trace` frames until the queue is empty or the socket is full. */
+  flush(): void {
+    const now = this.now();
+    while (this.queue.length > 0 && this.connection.writable) this.writeBatch(now);
+    if (this.settled) this.hooks.settled(this);
+  }
+
+  /** On stop: everything queued goes out regardless of backpressure (bounded by the queue), then the end. */
+  finish(): void {
+    const now = this.now();
+    while (this.queue.length > 0 && !this.connection.isClosed) this.writeBatch(now);
+    this.queue.clear();
+    this.connection.end();
+  }
+
+  /** Shared tick: the periodic ping, and the stall check. */
+  tick(now: number): void {
+    this.connection.checkStall(now);
+    if (now - this.lastPingAt >= this.opts.pingIntervalMs) {
+      this.lastPingAt = now;
+      // A blocked socket is not idle, so a keep-alive would only add to its backlog.
+      if (this.connection.writable) this.connection.write(pingFrame(this.opts.pingIntervalMs), now);
+    }
+  }
+
+  /** Nothing left to write (or nobody to write to). */
+  get settled(): boolean {
+    return this.connection.isClosed || (this.queue.length === 0 && this.connection.writable);
+  }
+
+  /** Called by the connection. */
+  onDrain(): void {
+    this.flush();
+  }
+
+  onClose(): void {
+    this.queue.clear();
+    this.hooks.closed(this);
+  }
+
+  private writeBatch(now: number): void {
+    if (this.droppedSinceFrame > 0) {
+      this.connection.write(droppedFrame(this.droppedSinceFrame), now);
+      this.droppedSinceFrame = 0;
+    }
+    const n = Math.min(this.queue.length, this.opts.batchMaxEvents);
+    const lastId = this.queue.idAt(n - 1);
+    this.connection.write(traceFrame(lastId, this.queue.take(n)), now);
+    this.stats.sent.inc(n);
+    this.stats.batchSize.observe(n);
+  }
+}
+
+/**
+ * A FIFO ring of (id, JSON) pairs, as two parallel arrays so queueing allocates nothing. It
+ * grows on demand up to `capacity` (a quiet client costs a few slots, not `capacity`), and
+ * gives its memory back once it is empty again.
+ */
+class EventQueue {
+  private ids: (string | undefined)[] = new Array(16);
+  private jsons: (string | undefined)[] = new Array(16);
+  private head = 0;
+  length = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  push(id: string, json: string): void {
+    if (this.length === this.ids.length) this.grow();
+    const slot = (this.head + this.length) % this.ids.length;
+    this.ids[slot] = id;
+    this.jsons[slot] = json;
+    this.length++;
+  }
+
+  dropOldest(): void {
+    this.advance(1);
+  }
+
+  /** Id of the i-th queued event (0 = oldest). */
+  idAt(i: number): string {
+    return this.ids[(this.head + i) % this.ids.length]!;
+  }
+
+  /** Removes the `n` oldest and returns their JSON joined by commas. */
+  take(n: number): string {
+    const size = this.ids.length;
+    let out = this.jsons[this.head]!;
+    for (let i = 1; i < n; i++) out += "," + this.jsons[(this.head + i) % size]!;
+    this.advance(n);
+    return out;
+  }
+
+  clear(): void {
+    this.ids = new Array(16);
+    this.jsons = new Array(16);
+    this.head = 0;
+    this.length = 0;
+  }
+
+  private advance(n: number): void {
+    const size = this.ids.length;
+    for (let i = 0; i < n; i++) {
+      const slot = (this.head + i) % size;
+      this.ids[slot] = undefined; // let the strings be collected
+      this.jsons[slot] = undefined;
+    }
+    this.head = (this.head + n) % size;
+    this.length -= n;
+    // A burst grew the ring; an empty queue has no use for the big arrays.
+    if (this.length === 0) {
+      if (size > 1024) this.clear();
+      else this.head = 0;
+    }
+  }
+
+  private grow(): void {
+    const size = Math.min(this.ids.length * 2, Math.max(this.capacity, 1));
+    const ids: (string | undefined)[] = new Array(size);
+    const jsons: (string | undefined)[] = new Array(size);
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.head + i) % this.ids.length;
+      ids[i] = this.ids[slot];
+      jsons[i] = this.jsons[slot];
+    }
+    this.ids = ids;
+    this.jsons = jsons;
+    this.head = 0;
+  }
+}

@@ -1,0 +1,172 @@
+import pino from "pino";
+import { VirtualTimeScheduler } from "rxjs";
+import { describe, expect, it } from "vitest";
+import { compileFilter, isFilterError, MetricsRegistry, type LiveEvent } from "../../../core/index.js";
+import { TraceClient, type TraceStats } from "./client.js";
+import type { SseConnection } from "./connection.js";
+import { TraceHub } from "./hub.js";
+import { parseFrames, type Frame } from "./test-support.js";
+
+/** A connection whose socket "fills" on demand: `block()` makes the next write return false. */
+class FakeConnection {
+  text = "";
+  blocked = false;
+  isClosed = false;
+  private fillOnNextWrite = false;
+  get writable(): boolean {
+    return !this.blocked && !this.isClosed;
+  }
+  write(frame: string): boolean {
+    if (this.isClosed) return false;
+    this.text += frame;
+    if (this.fillOnNextWrite) this.blocked = true;
+    return !this.blocked;
+  }
+  fill(): void {
+    this.fillOnNextWrite = true;
+  }
+  drain(client: TraceClient): void {
+    this.fillOnNextWrite = false;
+    this.blocked = false;
+    client.onDrain();
+  }
+  end(): void {
+    this.isClosed = true;
+  }
+  checkStall(): void {}
+  frames(): Frame[] {
+    const out: Frame[] = [];
+    parseFrames(this.text, out);
+    return out;
+  }
+}
+
+function setup(opts: { bufferEvents?: number; batchMaxEvents?: number; batchWindowMs?: number; replayEvents?: number; query?: string } = {}) {
+  const scheduler = new VirtualTimeScheduler();
+  const metrics = new MetricsRegistry();
+  const stats: TraceStats = { dropped: metrics.counter("sse.dropped"), sent: metrics.counter("sse.events-sent"), batchSize: metrics.histogram("sse.batch-size") };
+  const hub = new TraceHub({ batchWindowMs: opts.batchWindowMs ?? 100, replayEvents: opts.replayEvents ?? 100 }, scheduler, pino({ level: "silent" }));
+  const connect = (query = opts.query ?? "", lastEventId?: string) => {
+    const conn = new FakeConnection();
+    const filter = compileFilter(new URLSearchParams(query));
+    if (isFilterError(filter)) throw new Error(filter.details);
+    const client = new TraceClient(
+      conn as unknown as SseConnection,
+      filter,
+      { bufferEvents: opts.bufferEvents ?? 1000, batchMaxEvents: opts.batchMaxEvents ?? 500, pingIntervalMs: 1000 },
+      stats,
+      hub.hooks,
+      () => scheduler.now(),
+    );
+    hub.attach(client, lastEventId, scheduler.now());
+    return { conn, client };
+  };
+  let n = 0;
+  const ev = (type = "a.b", data: Record<string, unknown> = {}): LiveEvent => ({ id: `1-${++n}`, type, createdAt: "2026-01-01T00:00:00.000Z", data });
+  const ids = (conn: FakeConnection) => conn.frames().filter((f) => f.event === "trace").flatMap((f) => (JSON.parse(f.data) as LiveEvent[]).map((e) => e.id));
+  return { scheduler, metrics, hub, connect, ev, ids };
+}
+
+describe("TraceHub and TraceClient", () => {
+  it("sends a batch when the window ends, not before", () => {
+    const { scheduler, hub, connect, ev, ids } = setup({ batchWindowMs: 100 });
+    const { conn } = connect();
+    hub.publish(ev());
+    scheduler.maxFrames = 99;
+    scheduler.flush();
+    expect(ids(conn)).toEqual([]);
+    scheduler.maxFrames = Infinity;
+    scheduler.flush();
+    expect(ids(conn)).toEqual(["1-1"]);
+  });
+
+  it("shares one window between clients", () => {
+    const { scheduler, hub, connect, ev, ids } = setup();
+    const a = connect();
+    const b = connect("type=c.*");
+    hub.publish(ev("a.b"));
+    hub.publish(ev("c.d"));
+    expect(scheduler.actions.length).toBe(1);
+    scheduler.flush();
+    expect(ids(a.conn)).toEqual(["1-1", "1-2"]);
+    expect(ids(b.conn)).toEqual(["1-2"]);
+  });
+
+  it("serialises an event once for all clients and not at all when nobody matches", () => {
+    const { hub, connect, ev } = setup();
+    connect();
+    connect();
+    let calls = 0;
+    const counted = (e: LiveEvent) => ({ ...e, toJSON: () => (calls++, { id: e.id }) });
+    hub.publish(counted(ev()) as LiveEvent);
+    expect(calls).toBe(1);
+    const { hub: quiet, connect: c2, ev: ev2 } = setup();
+    c2("type=x.y");
+    quiet.publish(counted(ev2("a.b")) as LiveEvent);
+    expect(calls).toBe(1);
+  });
+
+  it("skips an event that cannot be serialised, for every client", () => {
+    const { scheduler, hub, connect, ev, ids } = setup();
+    const { conn } = connect();
+    hub.publish(ev("a.b", { big: 1n }));
+    hub.publish(ev("a.b"));
+    scheduler.flush();
+    expect(ids(conn)).toEqual(["1-2"]);
+  });
+
+  it("drops the oldest past bufferEvents while blocked and says so right before the next batch", () => {
+    const { scheduler, metrics, hub, connect, ev, ids } = setup({ bufferEvents: 4, batchMaxEvents: 2 });
+    const { conn, client } = connect();
+    conn.fill();
+    for (let i = 0; i < 2; i++) hub.publish(ev()); // batch [1,2] fills the socket
+    for (let i = 0; i < 7; i++) hub.publish(ev()); // 3..9 queue; 3,4,5 are dropped
+    scheduler.flush();
+    expect(ids(conn)).toEqual(["1-1", "1-2"]);
+    conn.drain(client);
+    expect(conn.frames().map((f) => f.event)).toEqual(["trace", "dropped", "trace", "trace"]);
+    expect(conn.frames()[1].data).toBe('{"count":3}');
+    expect(ids(conn)).toEqual(["1-1", "1-2", "1-6", "1-7", "1-8", "1-9"]);
+    expect(metrics.counter("sse.dropped").value).toBe(3);
+  });
+
+  it("keeps order through many wrap-arounds of a client's queue", () => {
+    const { hub, connect, ev, ids } = setup({ bufferEvents: 1000, batchMaxEvents: 7 });
+    const { conn, client } = connect();
+    const expected: string[] = [];
+    for (let round = 0; round < 50; round++) {
+      conn.fill();
+      for (let i = 0; i < 37; i++) {
+        const e = ev();
+        expected.push(e.id);
+        hub.publish(e);
+      }
+      conn.drain(client);
+    }
+    expect(ids(conn)).toEqual(expected);
+  });
+
+  it("settle() resolves once every queue is on its socket", async () => {
+    const { hub, connect, ev, ids } = setup({ batchWindowMs: 60_000, batchMaxEvents: 2 });
+    const { conn, client } = connect();
+    conn.fill();
+    for (let i = 0; i < 5; i++) hub.publish(ev());
+    let settled = false;
+    const done = hub.settle().then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    conn.drain(client);
+    await done;
+    expect(ids(conn)).toHaveLength(5);
+  });
+
+  it("replays after a known id, or sends a gap and the whole ring", () => {
+    const { hub, connect, ev, ids } = setup({ replayEvents: 3 });
+    for (let i = 0; i < 5; i++) hub.publish(ev());
+    const known = connect("", "1-3");
+    expect(ids(known.conn)).toEqual(["1-4", "1-5"]);
+    const old = connect("", "1-1");
+    expect(old.conn.frames()[0].event).toBe("gap");
+    expect(ids(old.conn)).toEqual(["1-3", "1-4", "1-5"]);
+  });
+});

@@ -1,0 +1,192 @@
+import type { ServerResponse } from "node:http";
+import type { Observable, SchedulerLike, Subscription } from "rxjs";
+import {
+  defineSink,
+  HTTP_SERVERS,
+  inject,
+  injectable,
+  isLoopback,
+  LOGGER,
+  METRICS,
+  OPTIONS,
+  parseAddress,
+  PluginProblems,
+  SCHEDULER,
+  type BoundServer,
+  type CompiledFilter,
+  type HttpServers,
+  type LiveEvent,
+  type Logger,
+  type MetricsRegistry,
+  type Sink,
+} from "../../../core/index.js";
+import { StreamAuth } from "./auth.js";
+import { TraceClient, type TraceStats } from "./client.js";
+import { ClientSet } from "./client-set.js";
+import { SseConnection } from "./connection.js";
+import { pingFrame } from "./frames.js";
+import { TraceHub } from "./hub.js";
+import { MetricsClient, type MetricsQuery } from "./metrics-stream.js";
+import { SseOptions } from "./options.js";
+import { PrometheusExporter } from "./prometheus.js";
+import { PATHS, sseRoutes } from "./routes.js";
+
+/** `sse.batch-size` buckets: events per `trace` frame, 1 to the largest sensible batchMaxEvents. */
+const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+/**
+ * Serves the pipeline's events and the process metrics over SSE (CONTRACT 4), plus /metrics,
+ * /healthz and the dashboard page, on the sink's address.
+ */
+@injectable()
+export class SseSink implements Sink {
+  private readonly hub: TraceHub;
+  private readonly clients: ClientSet;
+  private readonly auth: StreamAuth;
+  private readonly exporter: PrometheusExporter;
+  private readonly stats: TraceStats;
+  private bound: BoundServer | undefined;
+  private input: Subscription | undefined;
+  private endConsume: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    @inject(OPTIONS) private readonly opts: SseOptions,
+    @inject(HTTP_SERVERS) private readonly http: HttpServers,
+    @inject(METRICS) private readonly metrics: MetricsRegistry,
+    @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
+    @inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.auth = new StreamAuth(opts.auth, () => scheduler.now());
+    this.hub = new TraceHub(opts, scheduler, log);
+    this.clients = new ClientSet(opts, scheduler, metrics.gauge("sse.clients", "Open SSE streams (events and metrics)"));
+    this.exporter = new PrometheusExporter(metrics);
+    this.stats = {
+      dropped: metrics.counter("sse.dropped", "Events dropped from slow SSE clients' full queues (counted per client)"),
+      sent: metrics.counter("sse.events-sent", "Events written to SSE clients (counted per client)"),
+      batchSize: metrics.histogram("sse.batch-size", "Events per SSE trace frame", BATCH_SIZE_BUCKETS),
+    };
+  }
+
+  async start(): Promise<void> {
+    const hp = parseAddress(this.opts.address);
+    if (typeof hp === "string") throw new PluginProblems([{ path: ["address"], message: hp }]);
+    if (!this.opts.auth && !isLoopback(hp.host)) {
+      throw new PluginProblems([
+        { path: ["address"], message: `${this.opts.address} is not a loopback address: set "auth" (bearer tokens or basic users) to serve streams on it` },
+      ]);
+    }
+    this.bound = await this.http.server(this.opts.address, { tls: this.opts.tls });
+    if (this.bound.app.hasRoute({ method: "GET", url: PATHS.traces })) throw this.addressTaken();
+    try {
+      await this.bound.app.register(
+        sseRoutes({
+          auth: this.auth,
+          exporter: this.exporter,
+          defaultMetricsIntervalSeconds: this.opts.defaultMetricsIntervalSeconds,
+          unavailable: () => this.unavailable(),
+          openTraces: (res, filter, lastEventId) => this.openTraces(res, filter, lastEventId),
+          openMetrics: (res, query) => this.openMetrics(res, query),
+          closing: () => void this.stop(),
+        }),
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === "FST_ERR_DUPLICATED_ROUTE") throw this.addressTaken();
+      throw err;
+    }
+  }
+
+  /** The base URL once the pipeline listens (port 0 resolved). */
+  url(): string | undefined {
+    return this.bound?.url();
+  }
+
+  consume(events: Observable<LiveEvent>): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.endConsume = resolve;
+      this.input = events.subscribe({
+        next: (e) => this.hub.publish(e),
+        // The input is over either way: what clients have queued still goes out.
+        error: (err) => void this.hub.settle().then(() => reject(err)),
+        complete: () => void this.hub.settle().then(() => resolve()),
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.input?.unsubscribe();
+    this.clients.finishAll(); // each flushes its queue, then ends its response
+    this.hub.close();
+    this.endConsume?.();
+  }
+
+  private addressTaken(): PluginProblems {
+    return new PluginProblems([
+      { path: ["address"], message: `${this.opts.address} already serves the live endpoints of another sse sink: give each sink its own address` },
+    ]);
+  }
+
+  private unavailable(): string | undefined {
+    if (this.stopped) return "the server is shutting down";
+    if (this.clients.full) return `all ${this.opts.maxClients} stream slots (maxClients) are in use; retry later`;
+    return undefined;
+  }
+
+  private openTraces(res: ServerResponse, filter: CompiledFilter, lastEventId: string | undefined): void {
+    const now = this.scheduler.now();
+    const connection = new SseConnection(res, this.opts.stallTimeoutMs);
+    const client = new TraceClient(
+      connection,
+      filter,
+      { bufferEvents: this.opts.clientBufferEvents, batchMaxEvents: this.opts.batchMaxEvents, pingIntervalMs: this.opts.pingIntervalMs },
+      this.stats,
+      this.hub.hooks,
+      () => this.scheduler.now(),
+    );
+    const opened = connection.open(
+      {
+        onDrain: () => client.onDrain(),
+        onClose: () => {
+          client.onClose();
+          this.clients.delete(client);
+        },
+      },
+      pingFrame(this.opts.pingIntervalMs),
+      now,
+    );
+    if (!opened) return;
+    this.clients.add(client);
+    this.hub.attach(client, lastEventId, now);
+    this.log.debug({ filter: filter.conditions, lastEventId, clients: this.clients.size }, "traces stream opened");
+  }
+
+  private openMetrics(res: ServerResponse, query: MetricsQuery): void {
+    const connection = new SseConnection(res, this.opts.stallTimeoutMs);
+    const client = new MetricsClient(connection, query, this.metrics, this.scheduler);
+    const opened = connection.open(
+      {
+        onDrain: () => undefined, // the next frame comes at the next interval anyway
+        onClose: () => {
+          client.stop();
+          this.clients.delete(client);
+        },
+      },
+      client.frame(),
+      this.scheduler.now(),
+    );
+    if (!opened) return;
+    this.clients.add(client);
+    client.start();
+    this.log.debug({ intervalMs: query.intervalMs, clients: this.clients.size }, "metrics stream opened");
+  }
+}
+
+export default defineSink({
+  type: "sse",
+  description: "Serves events and metrics live over Server-Sent Events (Stalwart's live-telemetry API), with /metrics for Prometheus.",
+  options: SseOptions,
+  plugin: SseSink,
+});

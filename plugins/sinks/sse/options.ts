@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { parseAddress } from "../../../core/index.js";
+import { AuthOptions } from "./auth.js";
+
+export const SseOptions = z.strictObject({
+  address: z
+    .string()
+    .superRefine((address, ctx) => {
+      const hp = parseAddress(address);
+      if (typeof hp === "string") ctx.addIssue({ code: "custom", message: hp });
+    })
+    .default("127.0.0.1:8080")
+    .describe(
+      'host:port to serve the streams, /metrics and the dashboard on (default "127.0.0.1:8080"; "[::1]:8080" for IPv6). ' +
+        "A non-loopback address requires `auth`.",
+    ),
+  batchWindowMs: z
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(100)
+    .describe("Milliseconds a batch waits for more events after its first one before it is sent (default 100, 0 to 60000; 0 = next tick)."),
+  batchMaxEvents: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(500)
+    .describe("Events in one `trace` frame: a batch is sent at once when this many are queued (default 500, 1 to 100000)."),
+  pingIntervalMs: z
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(30_000)
+    .describe("Milliseconds between `ping` frames on the traces stream, which keep proxies from closing idle streams (default 30000, 100 to 3600000)."),
+  replayEvents: z
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(10_000)
+    .describe(
+      "Events kept for reconnecting clients (`Last-Event-ID`); memory holds this many events (default 10000, 0 to 1000000; 0 = no replay, reconnects get a `gap` frame).",
+    ),
+  clientBufferEvents: z
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10_000)
+    .describe(
+      "Events queued per client while its connection is slow; past it the oldest are dropped and the client gets a `dropped` frame. " +
+        "Memory per client is at most this many events (default 10000, 1 to 1000000).",
+    ),
+  stallTimeoutMs: z
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(30_000)
+    .describe("Milliseconds a client connection may make no write progress before it is closed (default 30000, 100 to 3600000)."),
+  maxClients: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe("Open streams (traces and metrics together); more get 503 with Retry-After (default 1000, 1 to 100000)."),
+  defaultMetricsIntervalSeconds: z
+    .number()
+    .min(1)
+    .max(86_400)
+    .default(30)
+    .describe("Seconds between frames on the metrics stream when the request has no `interval` (default 30, 1 to 86400)."),
+  auth: AuthOptions.optional(),
+  tls: z
+    .strictObject({
+      cert: z.string().min(1).describe("Path of the PEM certificate (chain) file."),
+      key: z.string().min(1).describe("Path of the PEM private key file."),
+    })
+    .optional()
+    .describe("Serve HTTPS instead of HTTP on `address`. Default: plain HTTP."),
+});
+export type SseOptions = z.infer<typeof SseOptions>;

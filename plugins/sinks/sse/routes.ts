@@ -1,0 +1,130 @@
+import type { ServerResponse } from "node:http";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
+import { compileFilter, isFilterError, type CompiledFilter } from "../../../core/index.js";
+import type { StreamAuth, StreamEndpoint } from "./auth.js";
+import { parseMetricsQuery, type MetricsQuery } from "./metrics-stream.js";
+import { indexPage, PAGE_CONTENT_TYPE } from "./page.js";
+import type { PrometheusExporter } from "./prometheus.js";
+
+export const PATHS = {
+  traces: "/api/telemetry/traces/live",
+  metrics: "/api/telemetry/metrics/live",
+  tracingToken: "/api/telemetry/live/tracing-token",
+  metricsToken: "/api/telemetry/live/metrics-token",
+  prometheus: "/metrics",
+  health: "/healthz",
+  page: "/",
+} as const;
+
+/** What a client over `maxClients` is told to wait before retrying. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** What the routes need from the sink. */
+export interface RoutesContext {
+  auth: StreamAuth;
+  exporter: PrometheusExporter;
+  defaultMetricsIntervalSeconds: number;
+  /** Why no stream can open now (all slots taken, or stopping); undefined when one can. */
+  unavailable(): string | undefined;
+  openTraces(res: ServerResponse, filter: CompiledFilter, lastEventId: string | undefined): void;
+  openMetrics(res: ServerResponse, query: MetricsQuery): void;
+  /** The server is closing: end the streams gracefully before connections are cut. */
+  closing(): void;
+}
+
+const errorBody = {
+  type: "object",
+  properties: { error: { type: "string" }, details: { type: "string" } },
+  required: ["error", "details"],
+} as const;
+const tokenSchema = {
+  response: { 200: { type: "object", properties: { data: { type: "string" } }, required: ["data"] }, 401: errorBody },
+} as const;
+
+/**
+ * The sink's routes, registered in their own encapsulated fastify context (the instance may be
+ * shared with other components on the same address). Checks run in CONTRACT 4 order: auth
+ * (onRequest, 401), parameters (400), capacity (503).
+ */
+export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
+  // Async: a throw while adding routes rejects `register`, instead of stalling the boot.
+  return async (app) => {
+    const guard = (endpoint: StreamEndpoint | "api"): onRequestAsyncHookHandler =>
+      async function (req, reply) {
+        if (!ctx.auth.enabled) return;
+        const params = searchParams(req.url);
+        const query = Object.fromEntries(lastWins(params));
+        const decision = await ctx.auth.check({ headers: req.headers, query }, endpoint, lastEventIdOf(req, params) !== undefined);
+        if (!decision.ok) {
+          return reply.code(401).header("www-authenticate", decision.wwwAuthenticate).send({ error: "unauthorized", details: decision.details });
+        }
+      };
+
+    app.addHook("preClose", async () => ctx.closing());
+
+    // Streams: no automatic HEAD route, which would open a stream that sends nothing.
+    app.get(PATHS.traces, { onRequest: guard("traces"), exposeHeadRoute: false }, (req, reply) => {
+      const params = searchParams(req.url);
+      const filter = compileFilter(params);
+      if (isFilterError(filter)) return reply.code(400).send(filter);
+      if (refuseWhenFull(ctx, reply)) return reply;
+      reply.hijack();
+      ctx.openTraces(reply.raw, filter, lastEventIdOf(req, params));
+    });
+
+    app.get(PATHS.metrics, { onRequest: guard("metrics"), exposeHeadRoute: false }, (req, reply) => {
+      const query = parseMetricsQuery(searchParams(req.url), ctx.defaultMetricsIntervalSeconds);
+      if ("error" in query) return reply.code(400).send(query);
+      if (refuseWhenFull(ctx, reply)) return reply;
+      reply.hijack();
+      ctx.openMetrics(reply.raw, query);
+    });
+
+    app.get(PATHS.tracingToken, { onRequest: guard("api"), schema: tokenSchema }, async () => ({ data: ctx.auth.issueToken("traces") }));
+    app.get(PATHS.metricsToken, { onRequest: guard("api"), schema: tokenSchema }, async () => ({ data: ctx.auth.issueToken("metrics") }));
+
+    app.get(PATHS.prometheus, { onRequest: guard("api") }, async (_req, reply) => {
+      const text = await ctx.exporter.scrape();
+      return reply.type(ctx.exporter.contentType).send(text);
+    });
+
+    // Outside auth: liveness probes and the page that asks for credentials.
+    app.get(
+      PATHS.health,
+      { schema: { response: { 200: { type: "object", properties: { status: { type: "string" } }, required: ["status"] } } } },
+      async () => ({ status: "ok" }),
+    );
+    app.get(PATHS.page, async (_req, reply) => reply.type(PAGE_CONTENT_TYPE).send(indexPage(ctx.auth.enabled)));
+  };
+}
+
+function refuseWhenFull(ctx: RoutesContext, reply: FastifyReply): boolean {
+  const why = ctx.unavailable();
+  if (why === undefined) return false;
+  void reply.code(503).header("retry-after", String(RETRY_AFTER_SECONDS)).send({ error: "service unavailable", details: why });
+  return true;
+}
+
+/** Standard query decoding (`%XX`, `+` is a space) of the raw URL, every value kept. */
+function searchParams(url: string): URLSearchParams {
+  const q = url.indexOf("?");
+  return new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+}
+
+function lastWins(params: URLSearchParams): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of params) m.set(k, v);
+  return m;
+}
+
+/**
+ * The header wins over the query: a browser EventSource opened with `?lastEventId=` keeps that
+ * URL, but sends the id it really got last in the header when it reconnects.
+ */
+function lastEventIdOf(req: FastifyRequest, params: URLSearchParams): string | undefined {
+  const header = req.headers["last-event-id"];
+  const h = Array.isArray(header) ? header[header.length - 1] : header;
+  if (h) return h;
+  const all = params.getAll("lastEventId");
+  return all[all.length - 1] || undefined;
+}

@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createPlugin } from "../../../core/testing.js";
+import sseDefinition from "./index.js";
+import { get, runSink, StreamReader, type RunningSink } from "./test-support.js";
+
+const startSink = (options: Record<string, unknown> = {}) => runSink(createPlugin(sseDefinition, { address: "127.0.0.1:0", ...options }));
+
+const TOKEN = "test-token-0123456789abcdef";
+const BEARER = { authorization: `Bearer ${TOKEN}` };
+const TRACES = "/api/telemetry/traces/live";
+const METRICS = "/api/telemetry/metrics/live";
+
+let running: RunningSink | undefined;
+const readers: StreamReader[] = [];
+afterEach(async () => {
+  for (const r of readers.splice(0)) r.close();
+  await running?.close();
+  running = undefined;
+});
+async function open(url: string, headers: Record<string, string> = {}): Promise<StreamReader> {
+  const r = await StreamReader.open(url, headers);
+  readers.push(r);
+  return r;
+}
+
+describe("sse sink with auth", () => {
+  it.each([TRACES, METRICS, "/metrics", "/api/telemetry/live/tracing-token", "/api/telemetry/live/metrics-token"])(
+    "answers 401 with a challenge on %s without credentials",
+    async (path) => {
+      running = await startSink({ auth: { bearer: [TOKEN] } });
+      const res = await get(running.url + path);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="livetap"');
+      const body = JSON.parse(res.body);
+      expect(body.error).toBe("unauthorized");
+      expect(typeof body.details).toBe("string");
+    },
+  );
+
+  it("lets /healthz and the page through without credentials", async () => {
+    running = await startSink({ auth: { bearer: [TOKEN] } });
+    expect((await get(running.url + "/healthz")).status).toBe(200);
+    expect((await get(running.url + "/")).status).toBe(200);
+  });
+
+  it("accepts a bearer token on every endpoint", async () => {
+    running = await startSink({ auth: { bearer: [TOKEN] } });
+    expect((await get(running.url + "/metrics", BEARER)).status).toBe(200);
+    const r = await open(running.url + TRACES, BEARER);
+    expect(r.status).toBe(200);
+    const m = await open(running.url + METRICS, BEARER);
+    expect(m.status).toBe(200);
+  });
+
+  it("opens a stream with ?token= from its token endpoint, not with one for the other stream", async () => {
+    running = await startSink({ auth: { bearer: [TOKEN] } });
+    const tracing = JSON.parse((await get(running.url + "/api/telemetry/live/tracing-token", BEARER)).body).data as string;
+    const metrics = JSON.parse((await get(running.url + "/api/telemetry/live/metrics-token", BEARER)).body).data as string;
+    expect((await open(`${running.url}${TRACES}?token=${encodeURIComponent(tracing)}`)).status).toBe(200);
+    expect((await open(`${running.url}${METRICS}?token=${encodeURIComponent(metrics)}`)).status).toBe(200);
+    expect((await get(`${running.url}${TRACES}?token=${encodeURIComponent(metrics)}`)).status).toBe(401);
+    expect((await get(`${running.url}/metrics?token=${encodeURIComponent(tracing)}`)).status).toBe(401);
+  });
+
+  it("checks auth before parameters, and parameters before capacity", async () => {
+    running = await startSink({ auth: { bearer: [TOKEN] }, maxClients: 1 });
+    expect((await get(`${running.url}${TRACES}?Bad_Name=1`)).status).toBe(401);
+    expect((await get(`${running.url}${METRICS}?interval=x`)).status).toBe(401);
+    const r = await open(running.url + TRACES, BEARER);
+    await r.connected();
+    expect((await get(`${running.url}${TRACES}?Bad_Name=1`)).status).toBe(401);
+    expect((await get(`${running.url}${TRACES}?Bad_Name=1`, BEARER)).status).toBe(400);
+    expect((await get(`${running.url}${TRACES}`)).status).toBe(401);
+    expect((await get(`${running.url}${TRACES}`, BEARER)).status).toBe(503);
+  });
+
+  it("offers a Basic challenge too when basic users exist", async () => {
+    // Any valid hash will do: the wrong password is refused, with both challenges.
+    running = await startSink({
+      auth: { bearer: [TOKEN], basic: [{ user: "ops", passwordHash: "scrypt$16384$8$1$op6VcTWdckofrk4d3kZ6xQ$ST-i8QSf45MJgDd3-1_P9icMUBVX_t3YY5DU9O7jzWU" }] },
+    });
+    const res = await get(running.url + TRACES, { authorization: `Basic ${Buffer.from("ops:wrong").toString("base64")}` });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="livetap", Basic realm="livetap"');
+  });
+});

@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { MetricsRegistry, type LiveEvent } from "../../../core/index.js";
+import { droppedFrame, GAP_FRAME, metricsFrame, pingFrame, traceFrame } from "./frames.js";
+import { metricSelector, parseMetricsQuery } from "./metrics-stream.js";
+import { SseOptions } from "./options.js";
+import { prometheusName, PrometheusExporter } from "./prometheus.js";
+import { ReplayRing, serialise } from "./replay-ring.js";
+
+const ev = (id: string): LiveEvent => ({ id, type: "a.b", createdAt: "2026-01-01T00:00:00.000Z", data: {} });
+
+describe("ReplayRing", () => {
+  const ids = (ring: ReplayRing, after?: string) => {
+    const out: string[] = [];
+    const found = after === undefined ? (ring.forEach((e) => out.push(e.id)), true) : ring.forEachAfter(after, (e) => out.push(e.id));
+    return found ? out : undefined;
+  };
+
+  it("keeps the last `capacity` events and finds ids among them", () => {
+    const ring = new ReplayRing(3);
+    for (const id of ["a", "b", "c", "d", "e"]) ring.push(ev(id));
+    expect(ring.size).toBe(3);
+    expect(ids(ring)).toEqual(["c", "d", "e"]);
+    expect(ids(ring, "c")).toEqual(["d", "e"]);
+    expect(ids(ring, "e")).toEqual([]);
+    expect(ids(ring, "b")).toBeUndefined(); // evicted
+    expect(ids(ring, "zz")).toBeUndefined(); // never seen
+  });
+
+  it("resolves a repeated id to its newest position", () => {
+    const ring = new ReplayRing(4);
+    for (const id of ["x", "a", "x", "b"]) ring.push(ev(id));
+    expect(ids(ring, "x")).toEqual(["b"]);
+  });
+
+  it("retains nothing with capacity 0, but still serialises", () => {
+    const ring = new ReplayRing(0);
+    ring.push(ev("a"));
+    expect(ring.size).toBe(0);
+    expect(ids(ring, "a")).toBeUndefined();
+    expect(ids(ring)).toEqual([]);
+    expect(ring.jsonAt(ring.newest, ev("a"))).toBe(JSON.stringify(ev("a")));
+  });
+
+  it("serialises a retained event once, and marks what cannot be serialised", () => {
+    const ring = new ReplayRing(2);
+    let calls = 0;
+    const counted = { ...ev("a"), toJSON: () => (calls++, { id: "a" }) } as LiveEvent;
+    ring.push(counted);
+    const pos = ring.newest;
+    expect(ring.jsonAt(pos, counted)).toBe('{"id":"a"}');
+    expect(ring.jsonAt(pos, counted)).toBe('{"id":"a"}');
+    expect(calls).toBe(1);
+    const bad = { ...ev("b"), data: { n: 1n } };
+    ring.push(bad);
+    expect(ring.jsonAt(ring.newest, bad)).toBeNull();
+    expect(serialise(bad)).toBeNull();
+  });
+
+  it("reuses its slots in order across many wrap-arounds", () => {
+    const ring = new ReplayRing(7);
+    for (let i = 0; i < 100; i++) ring.push(ev(String(i)));
+    expect(ids(ring)).toEqual(["93", "94", "95", "96", "97", "98", "99"]);
+    expect(ids(ring, "96")).toEqual(["97", "98", "99"]);
+  });
+});
+
+describe("metrics stream query", () => {
+  const q = (s: string) => parseMetricsQuery(new URLSearchParams(s), 30);
+  it.each([
+    ["", 30_000],
+    ["interval=5", 5000],
+    ["interval=2.5", 2500],
+    ["interval=0.2", 1000],
+    ["interval=-4", 1000],
+    ["interval=", 30_000],
+    ["interval=abc&interval=7", 7000],
+    ["interval=1e2", 100_000],
+    ["interval=10000000", 86_400_000],
+  ])("?%s -> %i ms", (query, ms) => {
+    const r = q(query);
+    expect("error" in r ? r : r.intervalMs).toBe(ms);
+  });
+
+  it.each(["interval=abc", "interval=5s", "interval=7&interval=x", "interval=Infinity", "interval=0x10"])("?%s is an error", (query) => {
+    expect(q(query)).toMatchObject({ error: "invalid parameter" });
+  });
+
+  it("selects exact ids and prefixes; nothing listed selects all", () => {
+    const sel = metricSelector("sse.*, events.received,,unknown");
+    expect(["sse.clients", "events.received", "events.dropped", "server.memory"].filter(sel)).toEqual(["sse.clients", "events.received"]);
+    expect(metricSelector(undefined)("anything")).toBe(true);
+    expect(metricSelector(",")("anything")).toBe(true);
+  });
+});
+
+describe("frames", () => {
+  it("are the wire format of CONTRACT 4", () => {
+    expect(pingFrame(30000)).toBe('event: ping\ndata: {"interval":30000}\n\n');
+    expect(GAP_FRAME).toBe('event: gap\ndata: {"missed":true}\n\n');
+    expect(droppedFrame(3)).toBe('event: dropped\ndata: {"count":3}\n\n');
+    expect(traceFrame("1-2", '{"a":1},{"b":2}')).toBe('id: 1-2\nevent: trace\ndata: [{"a":1},{"b":2}]\n\n');
+    expect(metricsFrame([{ id: "a", type: "counter", value: 1 }])).toBe('event: metrics\ndata: [{"id":"a","type":"counter","value":1}]\n\n');
+  });
+
+  it("never lets an id break the frame", () => {
+    expect(traceFrame("1-2\nevent: evil", "{}")).toBe("id: 1-2event: evil\nevent: trace\ndata: [{}]\n\n");
+    expect(traceFrame("a\r\0b", "{}")).toBe("id: ab\nevent: trace\ndata: [{}]\n\n");
+  });
+});
+
+describe("Prometheus exposition", () => {
+  it.each([
+    ["events.received", "counter", "events_received_total"],
+    ["smtp.connection-start", "counter", "smtp_connection_start_total"],
+    ["requests_total", "counter", "requests_total"],
+    ["server.memory", "gauge", "server_memory"],
+    ["sse.batch-size", "histogram", "sse_batch_size"],
+    ["4xx.count", "gauge", "_4xx_count"],
+  ] as const)("%s (%s) -> %s", (id, type, name) => expect(prometheusName(id, type)).toBe(name));
+
+  it("reads values at scrape time and picks up metrics created later", async () => {
+    const metrics = new MetricsRegistry();
+    const exporter = new PrometheusExporter(metrics);
+    metrics.counter("a.b", "A help text").inc(2);
+    expect(await exporter.scrape()).toContain("# HELP a_b_total A help text\n# TYPE a_b_total counter\na_b_total 2\n");
+    metrics.counter("a.b").inc();
+    const h = metrics.histogram("lat.ms", "", [1, 5]);
+    h.observe(0.5);
+    h.observe(3);
+    h.observe(9);
+    const text = await exporter.scrape();
+    expect(text).toContain("a_b_total 3\n");
+    expect(text).toContain(
+      ['lat_ms_bucket{le="1"} 1', 'lat_ms_bucket{le="5"} 2', 'lat_ms_bucket{le="+Inf"} 3', "lat_ms_sum 12.5", "lat_ms_count 3"].join("\n"),
+    );
+  });
+
+  it("keeps the first of two ids that map to one name", async () => {
+    const metrics = new MetricsRegistry();
+    metrics.counter("a.b").inc(1);
+    metrics.counter("a-b").inc(5);
+    const text = await new PrometheusExporter(metrics).scrape();
+    expect(text.match(/^a_b_total \d+$/gm)).toEqual(["a_b_total 5"]);
+  });
+});
+
+describe("options", () => {
+  it("describe every option and default as documented", () => {
+    const json = z.toJSONSchema(SseOptions, { io: "input" }) as { properties: Record<string, { description?: string }> };
+    for (const [key, prop] of Object.entries(json.properties)) expect(prop.description, key).toBeTruthy();
+    expect(SseOptions.parse({})).toEqual({
+      address: "127.0.0.1:8080",
+      batchWindowMs: 100,
+      batchMaxEvents: 500,
+      pingIntervalMs: 30000,
+      replayEvents: 10000,
+      clientBufferEvents: 10000,
+      stallTimeoutMs: 30000,
+      maxClients: 1000,
+      defaultMetricsIntervalSeconds: 30,
+    });
+  });
+
+  it("rejects an address that is not host:port", () => {
+    const r = SseOptions.safeParse({ address: "localhost" });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]).toMatchObject({ path: ["address"] });
+  });
+});
