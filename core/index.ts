@@ -34,8 +34,6 @@ export {
   type FilterConditions,
   type FilterError,
   type CompileOptions,
-  filterFromConditions,
-  parseTypes,
   compileEventCondition,
   EventCondition,
   EventConditions,

@@ -5,6 +5,10 @@
 import type { PluginDefinition } from "../core/index.js";
 import demo from "./sources/demo/index.js";
 import stdin from "./sources/stdin/index.js";
+import filter from "./operators/filter/index.js";
+import sample from "./operators/sample/index.js";
+import throttle from "./operators/throttle/index.js";
+import metric from "./operators/metric/index.js";
 import blackhole from "./sinks/blackhole/index.js";
 import console from "./sinks/console/index.js";
 import file from "./sinks/file/index.js";
@@ -15,6 +19,10 @@ export const builtinPlugins: PluginDefinition[] = [
   demo,
   stdin,
   // operators
+  filter,
+  sample,
+  throttle,
+  metric,
   // sinks
   blackhole,
   console,

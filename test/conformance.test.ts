@@ -8,13 +8,20 @@ import { builtinPlugins } from "../plugins/index.js";
 import { createPlugin } from "../core/testing.js";
 import type { PluginDefinition } from "../core/plugin.js";
 
+/** Options a plugin requires that cannot be derived from its schema's shape. */
+const REQUIRED: Record<string, Record<string, unknown>> = {
+  "operator sample": { rate: 10 },
+  "operator throttle": { threshold: 10 },
+  "operator metric": { counters: [{ id: "conformance.events" }] },
+};
+
 /** The smallest valid options of each built-in, on loopback port 0 and temp files. */
 function minimalOptions(d: PluginDefinition, dir: string): Record<string, unknown> {
   const shape = (d.options as z.ZodObject).shape as Record<string, z.ZodType> | undefined;
-  const o: Record<string, unknown> = {};
+  const o: Record<string, unknown> = { ...REQUIRED[`${d.kind} ${d.type}`] };
   if (shape?.address) o.address = "127.0.0.1:0";
   if (shape?.path) o.path = join(dir, `${d.type}.out`);
-  if (shape?.include) o.include = [join(dir, "*.log")];
+  if (shape?.include && d.kind === "source") o.include = [join(dir, "*.log")];
   return o;
 }
 

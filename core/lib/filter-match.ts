@@ -371,24 +371,30 @@ export const EventCondition = z
       .describe("Numeric comparisons on data fields (`[{ \"field\": \"size\", \"gte\": 1000000 }]`); all must hold."),
   })
   .catchall(keyFilterValue.describe("A key filter on the data key of this name (URL style: `\"severity\": \"debug\"`)."))
-  .superRefine((c, ctx) => {
-    const extra = Object.keys(c).filter((k) => !(CONDITION_OPTIONS as readonly string[]).includes(k));
-    if (extra.length === 0 && CONDITION_OPTIONS.every((k) => c[k] === undefined)) {
-      ctx.addIssue({ code: "custom", message: "an empty condition matches every event: give at least one of filter, type, keys, severityAtLeast, severityAtMost, fields or a data key" });
-    }
-    for (const k of extra) {
-      // A data key that looks like a misspelt option is almost always the option.
-      const hint = didYouMean(k, CONDITION_OPTIONS);
-      if (hint !== undefined) {
-        ctx.addIssue({ code: "custom", path: [k], message: `unknown condition ${JSON.stringify(k)} (did you mean ${JSON.stringify(hint)}?); a filter on a data key of that name goes under "keys"` });
-      } else if (c.keys && Object.prototype.hasOwnProperty.call(c.keys, k)) {
-        ctx.addIssue({ code: "custom", path: [k], message: `the key filter ${JSON.stringify(k)} is also given under "keys": give it once` });
+  .superRefine(
+    (c, ctx) => {
+      const extra = Object.keys(c).filter((k) => !(CONDITION_OPTIONS as readonly string[]).includes(k));
+      if (extra.length === 0 && CONDITION_OPTIONS.every((k) => c[k] === undefined)) {
+        ctx.addIssue({ code: "custom", message: "an empty condition matches every event: give at least one of filter, type, keys, severityAtLeast, severityAtMost, fields or a data key" });
       }
-    }
-    if (c.severityAtLeast !== undefined && c.severityAtMost !== undefined && SEVERITY_BY_NAME.get(c.severityAtLeast)! < SEVERITY_BY_NAME.get(c.severityAtMost)!) {
-      ctx.addIssue({ code: "custom", path: ["severityAtMost"], message: `no severity is at least ${JSON.stringify(c.severityAtLeast)} and at most ${JSON.stringify(c.severityAtMost)}` });
-    }
-  })
+      for (const k of extra) {
+        // A data key that looks like a misspelt option is almost always the option.
+        const hint = didYouMean(k, CONDITION_OPTIONS);
+        if (hint !== undefined) {
+          ctx.addIssue({ code: "custom", path: [k], message: `unknown condition ${JSON.stringify(k)} (did you mean ${JSON.stringify(hint)}?); a filter on a data key of that name goes under "keys"` });
+        } else if (typeof c.keys === "object" && c.keys !== null && Object.prototype.hasOwnProperty.call(c.keys, k)) {
+          ctx.addIssue({ code: "custom", path: [k], message: `the key filter ${JSON.stringify(k)} is also given under "keys": give it once` });
+        }
+      }
+      const atLeast = SEVERITY_BY_NAME.get(c.severityAtLeast as string);
+      const atMost = SEVERITY_BY_NAME.get(c.severityAtMost as string);
+      if (atLeast !== undefined && atMost !== undefined && atLeast < atMost) {
+        ctx.addIssue({ code: "custom", path: ["severityAtMost"], message: `no severity is at least ${JSON.stringify(c.severityAtLeast)} and at most ${JSON.stringify(c.severityAtMost)}` });
+      }
+    },
+    // Also when other parts are wrong: every problem is reported at once, typos included.
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null && !Array.isArray(payload.value) },
+  )
   .describe("A condition: every part given must hold.");
 export type EventCondition = z.infer<typeof EventCondition>;
 
