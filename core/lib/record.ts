@@ -25,22 +25,25 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function recordToEvent(record: Record<string, unknown>, o: RecordOptions): LiveEventInput {
   const typeField = o.typeField ?? "type";
   const timeFields = o.timeFields ?? DEFAULT_TIME_FIELDS;
-  const data: Record<string, unknown> = { ...record };
-  let type = o.defaultType;
   const ownType = toEventType(record[typeField]);
-  if (ownType !== undefined) {
-    type = ownType;
-    delete data[typeField];
-  }
+  let timeField: string | undefined;
   let createdAt: string | undefined;
   for (const field of timeFields) {
     createdAt = toCreatedAt(record[field]);
     if (createdAt !== undefined) {
-      delete data[field];
+      timeField = field;
       break;
     }
   }
+  // Built key by key: copying then deleting would leave `data` a slow dictionary object.
+  const data: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    if ((key === typeField && ownType !== undefined) || key === timeField) continue;
+    if (key === "__proto__") Object.defineProperty(data, key, { value: record[key], enumerable: true, writable: true, configurable: true });
+    else data[key] = record[key];
+  }
   if (o.extra) Object.assign(data, o.extra);
+  const type = ownType ?? o.defaultType;
   return createdAt === undefined ? { type, data } : { type, createdAt, data };
 }
 

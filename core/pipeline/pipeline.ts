@@ -6,6 +6,7 @@ import {
   defer,
   map,
   merge,
+  of,
   retry,
   share,
   takeUntil,
@@ -55,6 +56,9 @@ export class Pipeline {
   private readonly ids = new EventIdGenerator();
   private readonly connections: Subscription[] = [];
   private runPromise?: Promise<RunResult>;
+  private readonly validTypes = new Set<string>();
+  private isoMs = -1;
+  private iso = "";
   private stopping = false;
   private readonly drainTimeoutMs: number;
   private readonly maxOperatorRestarts: number;
@@ -162,7 +166,9 @@ export class Pipeline {
         sources.push(shared);
         outputs.set(c.name, shared);
       } else if (b.operator) {
-        outputs.set(c.name, inputsOf(c).pipe(this.guardOperator(c, b.operator), share()));
+        const guarded = inputsOf(c).pipe(this.guardOperator(c, b.operator));
+        // Multicast only a fan-out: a single consumer needs no Subject in between.
+        outputs.set(c.name, this.consumerCount(c.name) > 1 ? guarded.pipe(share()) : guarded);
       } else if (b.sink) {
         sinkRuns.push(this.runSink(c, b.sink, inputsOf(c)));
       }
@@ -175,6 +181,18 @@ export class Pipeline {
     await this.closeAll();
     for (const s of this.connections) s.unsubscribe();
     return { failed: [...this.failed] };
+  }
+
+  /** Types are few and repeat: remember the valid ones instead of testing each event's. */
+  private validType(type: string): string {
+    if (this.validTypes.has(type)) return type;
+    if (!isEventType(type)) return toEventType(type) ?? "event.unknown";
+    if (this.validTypes.size < 10_000) this.validTypes.add(type);
+    return type;
+  }
+
+  private consumerCount(name: string): number {
+    return this.config.components.reduce((n, c) => n + c.inputs.filter((i) => i === name).length, 0);
   }
 
   private sourceStream(c: ComponentConfig, source: Source): Observable<LiveEvent> {
@@ -204,11 +222,16 @@ export class Pipeline {
    */
   private stamp(input: LiveEventInput, now: number): LiveEvent {
     const createdAt = typeof input.createdAt === "string" && CANONICAL_TIME.test(input.createdAt) ? input.createdAt : toCreatedAt(input.createdAt);
+    if (now !== this.isoMs) {
+      // Formatting a Date costs more than the rest of stamping; events within a ms share it.
+      this.isoMs = now;
+      this.iso = new Date(now).toISOString();
+    }
     // Built key by key (no `delete`, which would turn the object into a slow dictionary).
     const event = {
       id: typeof input.id === "string" ? input.id : this.ids.next(now),
-      type: isEventType(input.type) ? input.type : (toEventType(input.type) ?? "event.unknown"),
-      createdAt: createdAt ?? new Date(now).toISOString(),
+      type: this.validType(input.type),
+      createdAt: createdAt ?? this.iso,
     } as StampedEvent;
     if (input.text !== undefined) event.text = input.text;
     if (input.details !== undefined) event.details = input.details;
@@ -227,8 +250,16 @@ export class Pipeline {
     const errors = this.services.metrics.counter("pipeline.errors", "Errors thrown by components");
     return (input: Observable<LiveEvent>) =>
       input.pipe(fn).pipe(
-        tap({ error: (err: unknown) => (errors.inc(), this.services.logger.error({ component: c.path, err: errText(err) }, `${c.path} threw; event lost, operator restarted`)) }),
-        retry({ count: this.maxOperatorRestarts, resetOnSuccess: true }),
+        retry({
+          count: this.maxOperatorRestarts,
+          resetOnSuccess: true,
+          // A synchronous notifier: the operator is subscribed again before the next event.
+          delay: (err: unknown) => {
+            errors.inc();
+            this.services.logger.error({ component: c.path, err: errText(err) }, `${c.path} threw; event lost, operator restarted`);
+            return of(0);
+          },
+        }),
         catchError((err: unknown) => {
           this.report(c.path, err, "gave up after repeated errors");
           return EMPTY;
