@@ -5,6 +5,7 @@
 import type { PluginDefinition } from "../core/index.js";
 import demo from "./sources/demo/index.js";
 import stdin from "./sources/stdin/index.js";
+import webhook from "./sources/webhook/index.js";
 import filter from "./operators/filter/index.js";
 import sample from "./operators/sample/index.js";
 import throttle from "./operators/throttle/index.js";
@@ -18,6 +19,7 @@ export const builtinPlugins: PluginDefinition[] = [
   // sources
   demo,
   stdin,
+  webhook,
   // operators
   filter,
   sample,
