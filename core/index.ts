@@ -46,3 +46,4 @@ export {
 } from "./lib/filter-match.js";
 export { hashPassword, verifyPassword, isPasswordHash } from "./lib/password.js";
 export { didYouMean } from "./lib/did-you-mean.js";
+export { dropCounter, componentMetricId } from "./metrics/drops.js";

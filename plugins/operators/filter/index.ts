@@ -1,6 +1,5 @@
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { defineOperator, inject, injectable, LOGGER, METRICS, OPTIONS, type LiveEvent, type Logger, type MetricsRegistry, type Operator } from "../../../core/index.js";
-import { dropCounter } from "./drops.js";
+import { defineOperator, dropCounter, inject, injectable, LOGGER, METRICS, OPTIONS, type LiveEvent, type Logger, type MetricsRegistry, type Operator } from "../../../core/index.js";
 import { filterEvents } from "./filter.js";
 import { FilterOptions } from "./options.js";
 

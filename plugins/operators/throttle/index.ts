@@ -1,6 +1,8 @@
 import type { MonoTypeOperatorFunction, SchedulerLike } from "rxjs";
 import {
+  componentMetricId,
   defineOperator,
+  dropCounter,
   inject,
   injectable,
   LOGGER,
@@ -12,7 +14,6 @@ import {
   type MetricsRegistry,
   type Operator,
 } from "../../../core/index.js";
-import { componentMetricId, dropCounter } from "./drops.js";
 import { ThrottleOptions } from "./options.js";
 import { throttleEvents } from "./throttle.js";
 

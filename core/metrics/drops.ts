@@ -1,4 +1,5 @@
-import { isMetricId, type Logger, type MetricsRegistry } from "../../../core/index.js";
+import type { Logger } from "pino";
+import { isMetricId, type MetricsRegistry } from "./registry.js";
 
 /**
  * Counts a dropped event three ways: `events.dropped` (the process total of CONTRACT 4),
