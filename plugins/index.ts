@@ -6,6 +6,7 @@ import type { PluginDefinition } from "../core/index.js";
 import demo from "./sources/demo/index.js";
 import stdin from "./sources/stdin/index.js";
 import webhook from "./sources/webhook/index.js";
+import fileSource from "./sources/file/index.js";
 import filter from "./operators/filter/index.js";
 import sample from "./operators/sample/index.js";
 import throttle from "./operators/throttle/index.js";
@@ -20,6 +21,7 @@ export const builtinPlugins: PluginDefinition[] = [
   demo,
   stdin,
   webhook,
+  fileSource,
   // operators
   filter,
   sample,

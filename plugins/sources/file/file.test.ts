@@ -1,0 +1,381 @@
+import "reflect-metadata";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { appendFileSync, copyFileSync, mkdirSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import type { SchedulerLike, Subscription } from "rxjs";
+import { z } from "zod";
+import { MetricsRegistry, type LiveEventInput } from "../../../core/index.js";
+import { createPlugin } from "../../../core/testing.js";
+import fileSource from "./index.js";
+import type { FileSource } from "./file.js";
+import { FileOptions } from "./options.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "livetap-tail-"));
+});
+afterEach(async () => {
+  for (const r of running.splice(0)) r.sub.unsubscribe();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Fast intervals so tests wait little; lineTimeoutMs long unless a test is about it. */
+const FAST = { pollIntervalMs: 20, globIntervalMs: 40, checkpointIntervalMs: 40, rotateWaitMs: 100, lineTimeoutMs: 60_000, readFrom: "beginning" };
+
+interface Run {
+  plugin: FileSource;
+  events: LiveEventInput[];
+  done: Promise<void>;
+  sub: Subscription;
+  metrics: MetricsRegistry;
+  logs: () => string;
+  messages: () => unknown[];
+}
+const running: Run[] = [];
+
+function tail(o: Record<string, unknown>, services: { clock?: SchedulerLike; dataDir?: string; metrics?: MetricsRegistry } = {}): Run {
+  let logText = "";
+  const logger = pino(
+    { level: "debug" },
+    new Writable({
+      write(chunk, _enc, cb) {
+        logText += String(chunk);
+        cb();
+      },
+    }),
+  );
+  const metrics = services.metrics ?? new MetricsRegistry();
+  const { plugin } = createPlugin(fileSource, { ...FAST, ...o }, { dataDir: services.dataDir ?? join(dir, "data"), logger, metrics, ...(services.clock ? { scheduler: services.clock } : {}) });
+  const events: LiveEventInput[] = [];
+  let sub!: Subscription;
+  const done = new Promise<void>((resolve, reject) => {
+    sub = (plugin as FileSource).events().subscribe({ next: (e) => events.push(e), complete: resolve, error: reject });
+  });
+  const run: Run = { plugin: plugin as FileSource, events, done, sub, metrics, logs: () => logText, messages: () => events.map((e) => e.data.message) };
+  running.push(run);
+  return run;
+}
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  for (let waited = 0; !cond(); waited += 10) {
+    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function stop(r: Run): Promise<void> {
+  r.plugin.drain();
+  await r.done;
+  await r.plugin.settled();
+}
+
+const p = (name: string) => join(dir, name);
+const lines = (from: number, to: number, prefix = "line") => Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}\n`).join("");
+const seqs = (r: Run, prefix = "line") =>
+  r.events.map((e) => String(e.data.message)).filter((m) => m.startsWith(prefix + " ")).map((m) => Number(m.slice(prefix.length + 1)));
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+const checkpoint = async (dataDir = join(dir, "data")) => JSON.parse(await readFile(join(dataDir, "sources", "file", "files.json"), "utf8"));
+
+describe("file source: reading", () => {
+  it("emits file.line events with path, offset and message; JSON-object lines keep their fields", async () => {
+    writeFileSync(p("a.log"), 'plain text\n\n   \n{"type":"app.login","user":"ops","createdAt":"2026-11-24T11:50:00.123Z"}\n{"n":1,"offset":"mine"}\n{broken\n');
+    const r = tail({ include: [p("*.log")] });
+    await until(() => r.events.length === 4, "4 events");
+    expect(r.events).toEqual([
+      { type: "file.line", data: { message: "plain text", path: p("a.log"), offset: 0 } },
+      { type: "app.login", createdAt: "2026-11-24T11:50:00.123Z", data: { user: "ops", path: p("a.log"), offset: 16 } },
+      { type: "file.line", data: { n: 1, path: p("a.log"), offset: 89 } },
+      { type: "file.line", data: { message: "{broken", path: p("a.log"), offset: 113 } },
+    ]);
+    expect(r.metrics.counter("file.lines").value).toBe(4);
+    expect(r.metrics.gauge("file.files").value).toBe(1);
+    await stop(r);
+    expect(r.metrics.gauge("file.files").value).toBe(0);
+  });
+
+  it("follows appends and new files; honours exclude; one scanner for several globs", async () => {
+    mkdirSync(p("sub/deep"), { recursive: true });
+    writeFileSync(p("a.log"), lines(0, 2));
+    writeFileSync(p("skip.log"), "excluded\n");
+    writeFileSync(p("a.txt"), "not matched\n");
+    const r = tail({ include: [p("*.log"), p("sub/**/*.json")], exclude: ["skip.*"] });
+    await until(() => r.events.length === 2, "first lines");
+    appendFileSync(p("a.log"), lines(2, 4));
+    writeFileSync(p("sub/deep/b.json"), lines(4, 6));
+    await until(() => r.events.length === 6, "appended and new-file lines");
+    expect(seqs(r).sort((a, b) => a - b)).toEqual(range(0, 6));
+    expect(r.messages()).not.toContain("excluded");
+    expect(r.messages()).not.toContain("not matched");
+    await stop(r);
+  });
+
+  it('readFrom "end" starts after what is there, skipping a half-written line', async () => {
+    writeFileSync(p("a.log"), "old 1\nold 2\nhalf of a li");
+    const r = tail({ include: [p("*.log")], readFrom: "end" });
+    await until(() => r.logs().includes("tailing file"), "the file found");
+    appendFileSync(p("a.log"), "ne\nnew 1\n");
+    await until(() => r.events.length === 1, "the new line");
+    expect(r.messages()).toEqual(["new 1"]);
+    // A file that appears later is read whole, whatever readFrom says.
+    writeFileSync(p("b.log"), "from b\n");
+    await until(() => r.events.length === 2, "the new file");
+    expect(r.messages()).toEqual(["new 1", "from b"]);
+    await stop(r);
+  });
+
+  it("holds an unfinished line until its newline, or emits it after lineTimeoutMs, or at stop", async () => {
+    writeFileSync(p("a.log"), "start of ");
+    const r = tail({ include: [p("*.log")], lineTimeoutMs: 150 });
+    await until(() => r.logs().includes("tailing file"), "the file found");
+    appendFileSync(p("a.log"), "the line\nwaiting");
+    await until(() => r.events.length === 2, "the timed-out partial");
+    expect(r.messages()).toEqual(["start of the line", "waiting"]);
+    expect(r.events[1].data.offset).toBe(18);
+    appendFileSync(p("a.log"), " more\nlast without newline");
+    await until(() => r.events.length === 3, "the next line");
+    expect(r.messages()[2]).toBe(" more");
+    await stop(r);
+    expect(r.messages()).toEqual(["start of the line", "waiting", " more", "last without newline"]);
+  });
+
+  it("truncates or splits lines longer than maxLineBytes, flags and counts them", async () => {
+    writeFileSync(p("a.log"), `${"x".repeat(100)}\nshort\n${JSON.stringify({ type: "big.one", blob: "b".repeat(100) })}\n`);
+    const r = tail({ include: [p("*.log")], maxLineBytes: 64 });
+    await until(() => r.events.length === 3, "3 events");
+    expect(r.events[0]).toEqual({ type: "file.line", data: { message: "x".repeat(64), path: p("a.log"), offset: 0, truncated: true } });
+    expect(r.events[1].data.message).toBe("short");
+    expect(r.events[2].type).toBe("file.line");
+    expect(r.events[2].data.truncated).toBe(true);
+    expect(r.metrics.counter("file.truncated-lines").value).toBe(2);
+    await stop(r);
+
+    const s = tail({ include: [p("*.log")], maxLineBytes: 64, longLines: "split" }, { dataDir: join(dir, "data2") });
+    await until(() => s.events.length === 5, "5 events");
+    expect(s.events.slice(0, 2).map((e) => [e.data.message, e.data.offset, e.data.split])).toEqual([
+      ["x".repeat(64), 0, true],
+      ["x".repeat(36), 64, true],
+    ]);
+    await stop(s);
+  });
+
+  it("decodes latin1, and replaces invalid UTF-8 instead of failing", async () => {
+    writeFileSync(p("a.log"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    const r = tail({ include: [p("a.log")], encoding: "latin1" });
+    await until(() => r.events.length === 1, "latin1 line");
+    expect(r.messages()).toEqual(["café"]);
+    await stop(r);
+    const u = tail({ include: [p("a.log")] }, { dataDir: join(dir, "data2") });
+    await until(() => u.events.length === 1, "utf8 line");
+    expect(u.messages()).toEqual(["caf\ufffd"]);
+    await stop(u);
+  });
+
+  it("works with fewer open files than files (maxOpenFiles)", async () => {
+    for (let i = 0; i < 4; i++) writeFileSync(p(`f${i}.log`), lines(i * 10, i * 10 + 5));
+    const r = tail({ include: [p("*.log")], maxOpenFiles: 2 });
+    await until(() => r.events.length === 20, "all first lines");
+    for (let i = 0; i < 4; i++) appendFileSync(p(`f${i}.log`), lines(i * 10 + 5, i * 10 + 10));
+    await until(() => r.events.length === 40, "all appended lines");
+    expect(seqs(r).sort((a, b) => a - b)).toEqual(range(0, 40));
+    await stop(r);
+  });
+});
+
+describe("file source: identity and rotation", () => {
+  it("rename + recreate: the renamed file is read to its end even outside the globs, then released", async () => {
+    writeFileSync(p("app.log"), lines(0, 3));
+    const r = tail({ include: [p("app.log")] });
+    await until(() => r.events.length === 3, "first lines");
+    // The writer still holds the old file: lines written after the rename must not be lost.
+    const fd = openSync(p("app.log"), "a");
+    renameSync(p("app.log"), p("app.log.1"));
+    writeSync(fd, lines(3, 5));
+    writeFileSync(p("app.log"), lines(5, 7));
+    writeSync(fd, lines(7, 8));
+    closeSync(fd);
+    await until(() => r.events.length === 8, "every line");
+    expect(seqs(r).sort((a, b) => a - b)).toEqual(range(0, 8));
+    await until(() => r.metrics.gauge("file.files").value === 1, "the rotated file released");
+    appendFileSync(p("app.log"), lines(8, 9));
+    await until(() => r.events.length === 9, "lines of the new file");
+    await stop(r);
+  });
+
+  it("copytruncate: the copy is recognised by its fingerprint, the original re-read from 0; nothing lost or repeated", async () => {
+    writeFileSync(p("ct.log"), lines(0, 100));
+    const r = tail({ include: [p("ct.log*")] });
+    await until(() => r.events.length === 100, "first lines");
+    appendFileSync(p("ct.log"), lines(100, 110));
+    copyFileSync(p("ct.log"), p("ct.log.1"));
+    truncateSync(p("ct.log"), 0);
+    appendFileSync(p("ct.log"), lines(110, 115));
+    await until(() => r.events.length >= 115, "every line");
+    await new Promise((res) => setTimeout(res, 150));
+    expect(seqs(r)).toHaveLength(115);
+    expect(seqs(r).sort((a, b) => a - b)).toEqual(range(0, 115));
+    await stop(r);
+  });
+
+  it("a file truncated in place is read again from the start", async () => {
+    writeFileSync(p("a.log"), lines(0, 5));
+    const r = tail({ include: [p("a.log")] });
+    await until(() => r.events.length === 5, "first lines");
+    truncateSync(p("a.log"), 0);
+    await until(() => r.logs().includes("reading it again from the start"), "the truncation noticed");
+    appendFileSync(p("a.log"), lines(5, 7));
+    await until(() => r.events.length === 7, "new lines");
+    expect(r.events.slice(5).map((e) => e.data.offset)).toEqual([0, 7]);
+    // Rewritten past the old size before the next look: the first bytes tell.
+    writeFileSync(p("a.log"), lines(100, 120));
+    await until(() => r.events.length === 27, "rewritten lines");
+    expect(seqs(r).slice(7)).toEqual(range(100, 120));
+    await stop(r);
+  });
+
+  it("delete + recreate with the same name: both files read whole", async () => {
+    writeFileSync(p("d.log"), lines(0, 3));
+    const r = tail({ include: [p("d.log")] });
+    await until(() => r.events.length === 3, "first lines");
+    appendFileSync(p("d.log"), lines(3, 4));
+    unlinkSync(p("d.log"));
+    writeFileSync(p("d.log"), lines(4, 6));
+    await until(() => r.events.length === 6, "every line");
+    expect(seqs(r).sort((a, b) => a - b)).toEqual(range(0, 6));
+    await until(() => r.metrics.gauge("file.files").value === 1, "the deleted file released");
+    await stop(r);
+  });
+});
+
+describe("file source: checkpoints", () => {
+  it("resumes where it stopped: no line lost or repeated across a clean restart", async () => {
+    writeFileSync(p("a.log"), lines(0, 5));
+    const r1 = tail({ include: [p("*.log")] });
+    await until(() => r1.events.length === 5, "first run");
+    appendFileSync(p("a.log"), "partial");
+    await stop(r1);
+    expect(r1.messages().at(-1)).toBe("partial");
+    const cp = await checkpoint();
+    expect(cp.files).toHaveLength(1);
+    expect(cp.files[0]).toMatchObject({ path: p("a.log"), offset: statSync(p("a.log")).size, ino: String(statSync(p("a.log")).ino) });
+
+    appendFileSync(p("a.log"), "\n" + lines(5, 8));
+    writeFileSync(p("b.log"), lines(8, 10)); // appeared while stopped: read whole, readFrom aside
+    const r2 = tail({ include: [p("*.log")], readFrom: "end" });
+    await until(() => r2.events.length === 5, "second run");
+    expect(seqs(r2).sort((a, b) => a - b)).toEqual(range(5, 10));
+    await stop(r2);
+  });
+
+  it("a file renamed out of the globs while stopped is found by inode and finished", async () => {
+    writeFileSync(p("app.log"), lines(0, 3));
+    const r1 = tail({ include: [p("app.log")] });
+    await until(() => r1.events.length === 3, "first run");
+    await stop(r1);
+    appendFileSync(p("app.log"), lines(3, 5));
+    renameSync(p("app.log"), p("app.log.1"));
+    writeFileSync(p("app.log"), lines(5, 6));
+    const r2 = tail({ include: [p("app.log")] });
+    await until(() => r2.events.length === 3, "second run");
+    expect(seqs(r2).sort((a, b) => a - b)).toEqual(range(3, 6));
+    expect(r2.logs()).toContain("file rotated while stopped");
+    await stop(r2);
+  });
+
+  it("a new file that reuses a checkpointed inode is read from its start", async () => {
+    writeFileSync(p("a.log"), lines(0, 50));
+    const st = statSync(p("a.log"));
+    // As if an older file with this inode had been read to offset 300 before it was deleted.
+    const dataDir = join(dir, "data");
+    mkdirSync(join(dataDir, "sources", "file"), { recursive: true });
+    const other = Buffer.from(lines(1000, 1100));
+    const { fingerprint } = await import("./identity.js");
+    await writeFile(
+      join(dataDir, "sources", "file", "files.json"),
+      JSON.stringify({
+        version: 1,
+        files: [
+          { path: p("a.log"), dev: String(st.dev), ino: String(st.ino), fingerprint: fingerprint(other.subarray(0, 1024)), fingerprintBytes: 1024, offset: 300, tail: other.subarray(268, 300).toString("base64") },
+        ],
+      }),
+    );
+    const r = tail({ include: [p("a.log")] });
+    await until(() => r.events.length === 50, "the whole file");
+    expect(seqs(r)).toEqual(range(0, 50));
+    await stop(r);
+  });
+
+  it("a corrupt checkpoint is warned about and readFrom applies", async () => {
+    writeFileSync(p("a.log"), lines(0, 3));
+    mkdirSync(join(dir, "data", "sources", "file"), { recursive: true });
+    writeFileSync(join(dir, "data", "sources", "file", "files.json"), '{"version":1,"files":[{"pa');
+    const r = tail({ include: [p("a.log")], readFrom: "end" });
+    await until(() => r.logs().includes("tailing file"), "the file found");
+    appendFileSync(p("a.log"), lines(3, 4));
+    await until(() => r.events.length === 1, "the new line");
+    expect(r.logs()).toMatch(/"level":40.*unreadable.*readFrom/);
+    expect(r.metrics.counter("file.checkpoint-errors").value).toBe(1);
+    await stop(r);
+    expect((await checkpoint()).files[0].offset).toBe(statSync(p("a.log")).size);
+  });
+
+  it("saves a position only one checkpoint interval after its lines were handed over", async () => {
+    const clock = manualClock();
+    writeFileSync(p("a.log"), lines(0, 10));
+    const size = statSync(p("a.log")).size;
+    const r = tail({ include: [p("a.log")], checkpointIntervalMs: 1000, pollIntervalMs: 100, globIntervalMs: 100 }, { clock: clock.scheduler });
+    await r.plugin.settled();
+    expect(r.events).toHaveLength(10);
+    // Saved at once after the first scan: the start positions, nothing handed over yet.
+    expect((await checkpoint()).files[0].offset).toBe(0);
+    await clock.advance(1000, r);
+    expect((await checkpoint()).files[0].offset).toBe(0);
+    await clock.advance(1000, r);
+    expect((await checkpoint()).files[0].offset).toBe(size);
+    r.sub.unsubscribe();
+  });
+});
+
+describe("file source: options", () => {
+  it("describes every option, has defaults, rejects bad values", () => {
+    for (const [key, schema] of Object.entries(FileOptions.shape)) expect((schema as z.ZodType).description, key).toBeTruthy();
+    expect(FileOptions.parse({ include: ["/x/*.log"] })).toMatchObject({ readFrom: "end", maxLineBytes: 1048576, fingerprintBytes: 1024, checkpointIntervalMs: 1000, maxOpenFiles: 1024 });
+    expect(FileOptions.safeParse({}).success).toBe(false);
+    expect(FileOptions.safeParse({ include: [] }).success).toBe(false);
+    expect(FileOptions.safeParse({ include: ["a"], readFrom: "middle" }).success).toBe(false);
+    expect(FileOptions.safeParse({ include: ["a"], includes: ["b"] }).success).toBe(false);
+  });
+});
+
+/** A clock that moves only when told; timers due by then run in order, each cycle awaited. */
+function manualClock() {
+  let now = 0;
+  const due: { at: number; work: () => void; off: boolean }[] = [];
+  const scheduler = {
+    now: () => now,
+    schedule(work: () => void, delay = 0) {
+      const t = { at: now + delay, work, off: false };
+      due.push(t);
+      return { unsubscribe: () => void (t.off = true) } as Subscription;
+    },
+  } as unknown as SchedulerLike;
+  return {
+    scheduler,
+    async advance(ms: number, r: Run) {
+      const end = now + ms;
+      for (;;) {
+        await r.plugin.settled();
+        const next = due.filter((t) => !t.off && t.at <= end).sort((a, b) => a.at - b.at)[0];
+        if (!next) break;
+        due.splice(due.indexOf(next), 1);
+        now = Math.max(now, next.at);
+        next.work();
+      }
+      now = end;
+      await r.plugin.settled();
+    },
+  };
+}
