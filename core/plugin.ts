@@ -16,6 +16,12 @@ export interface Source {
    * observable. Without it core simply unsubscribes.
    */
   drain?(): void;
+  /**
+   * Optional: release what start() acquired (sockets bound before anyone subscribed). Core
+   * calls it after the run, and when another component's startup failed. Safe twice and
+   * without start().
+   */
+  stop?(): Promise<void>;
 }
 
 /** An operator maps the event stream: a plain RxJS operator function. */

@@ -7,14 +7,15 @@ import demo from "./sources/demo/index.js";
 import stdin from "./sources/stdin/index.js";
 import webhook from "./sources/webhook/index.js";
 import fileSource from "./sources/file/index.js";
+import syslog from "./sources/syslog/index.js";
+import blackhole from "./sinks/blackhole/index.js";
+import consoleSink from "./sinks/console/index.js";
+import file from "./sinks/file/index.js";
+import sse from "./sinks/sse/index.js";
 import filter from "./operators/filter/index.js";
 import sample from "./operators/sample/index.js";
 import throttle from "./operators/throttle/index.js";
 import metric from "./operators/metric/index.js";
-import blackhole from "./sinks/blackhole/index.js";
-import console from "./sinks/console/index.js";
-import file from "./sinks/file/index.js";
-import sse from "./sinks/sse/index.js";
 
 export const builtinPlugins: PluginDefinition[] = [
   // sources
@@ -22,6 +23,7 @@ export const builtinPlugins: PluginDefinition[] = [
   stdin,
   webhook,
   fileSource,
+  syslog,
   // operators
   filter,
   sample,
@@ -29,7 +31,7 @@ export const builtinPlugins: PluginDefinition[] = [
   metric,
   // sinks
   blackhole,
-  console,
+  consoleSink,
   file,
   sse,
 ];

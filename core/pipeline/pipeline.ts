@@ -290,13 +290,13 @@ export class Pipeline {
   }
 
   private closing?: Promise<void>;
-  /** Stops every sink (safe twice) and closes the HTTP listeners. */
+  /** Stops every sink and source (safe twice) and closes the HTTP listeners. */
   private closeAll(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all(
         this.built.map(async (b) => {
           try {
-            await b.sink?.stop?.();
+            await (b.sink ?? b.source)?.stop?.();
           } catch (err) {
             this.report(b.config.path, err, "failed to stop");
           }

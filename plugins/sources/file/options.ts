@@ -26,7 +26,7 @@ export const FileOptions = z.strictObject({
       'Where to start in files found at start-up when there is no checkpoint yet (default "end": only new lines; "beginning": the whole file). ' +
         "Files that appear later, and every file once a checkpoint exists, are read from their start, so rotation never loses lines.",
     ),
-  type: z
+  eventType: z
     .string()
     .max(200)
     .regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, 'must be a lowercase dotted event type such as "file.line"')

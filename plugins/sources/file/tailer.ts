@@ -595,7 +595,7 @@ export class Tailer {
     } else extra = { path: f.path, offset };
     this.d.metrics.lines.inc();
     // A cut JSON line is not a record any more: keep it as text.
-    this.sub.next(flag === LINE_PLAIN ? lineToEvent(line, { defaultType: this.o.type, extra }) : { type: this.o.type, data: { message: line, ...extra } });
+    this.sub.next(flag === LINE_PLAIN ? lineToEvent(line, { defaultType: this.o.eventType, extra }) : { type: this.o.eventType, data: { message: line, ...extra } });
   }
 
   // ---- positions and checkpoints -----------------------------------------------------------

@@ -1,0 +1,185 @@
+/**
+ * RFC 5424 (The Syslog Protocol), read from bytes in one pass. Pure.
+ *
+ *   SYSLOG-MSG = PRI VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID
+ *                SP STRUCTURED-DATA [SP MSG]
+ *
+ * Strict where a mistake would put data under the wrong key (STRUCTURED-DATA syntax, the
+ * TIMESTAMP), lenient where peers are (rsyslog, Vector's syslog_loose): field lengths past
+ * the RFC's limits, lowercase `t`/`z`, fractions past 6 digits, no offset (read in the source's
+ * `timezone`), a missing STRUCTURED-DATA field (the rest is MSG), a message that ends after
+ * the header.
+ */
+import type { LiveEventInput } from "../../../core/index.js";
+import { DASH, SP, describeAt, setMessage, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData, type SyslogData } from "./pri.js";
+import { readIsoStamp, type StampResult } from "./stamps.js";
+
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const EQUALS = 0x3d;
+
+/** Thrown inside the parser only, caught at its entry: a syntax error and where. */
+class SyntaxProblem {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * True when b[p..] starts like the rest of an RFC 5424 header after PRI: VERSION (1-3
+ * digits, no leading zero) SP, then `-` SP or an ISO date. Decides the format before parsing,
+ * so `<13>1 apple` stays an RFC 3164 message ("1 apple").
+ */
+export function looksRfc5424(b: Buffer, p: number, end: number): boolean {
+  const v = b[p];
+  if (!(v >= 0x31 && v <= 0x39)) return false;
+  let q = p + 1;
+  while (q < end && q - p < 3 && b[q] >= 0x30 && b[q] <= 0x39) q++;
+  if (b[q] !== SP) return false;
+  q++;
+  if (b[q] === DASH) return q + 1 === end || b[q + 1] === SP;
+  return end - q >= 5 && isD(b[q]) && isD(b[q + 1]) && isD(b[q + 2]) && isD(b[q + 3]) && b[q + 4] === DASH;
+}
+const isD = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/**
+ * Parses the part after PRI (at p) of an RFC 5424 message. Returns the event, or a parse
+ * error message for `syslog.unparsed`.
+ */
+export function parseRfc5424(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInput | string {
+  try {
+    return parse(t, p, pri, ctx);
+  } catch (e) {
+    if (e instanceof SyntaxProblem) return e.message;
+    throw e;
+  }
+}
+
+function parse(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInput {
+  const { b, end } = t;
+  const data: SyslogData = {};
+  if (pri >= 0) setPri(data, pri);
+  let version = 0;
+  while (b[p] !== SP) version = version * 10 + (b[p++] - 0x30);
+  data.version = version;
+  p++;
+
+  let createdAt: string | undefined;
+  if (b[p] === DASH) p++;
+  else {
+    const st: StampResult = { next: p, ms: 0 };
+    if (!readIsoStamp(b, p, end, ctx.zone, st)) throw new SyntaxProblem(`RFC 5424: TIMESTAMP is not RFC 3339 (${describeAt(b, p, end)})`);
+    if (Number.isNaN(st.ms)) throw new SyntaxProblem(`RFC 5424: TIMESTAMP "${t.get(p, st.next)}" is out of range`);
+    if (st.next < end && b[st.next] !== SP) throw new SyntaxProblem(`RFC 5424: TIMESTAMP ends in ${describeAt(b, st.next, end)}`);
+    createdAt = stampText(st.ms, ctx);
+    p = st.next;
+  }
+
+  // HOSTNAME, APP-NAME, PROCID, MSGID: tokens up to SP; `-` (NILVALUE) and empty are absent.
+  for (let field = 0; field < 4 && p < end; field++) {
+    p++; // the SP before the field
+    let q = p;
+    while (q < end && b[q] !== SP) q++;
+    if (q > p && !(q === p + 1 && b[p] === DASH)) {
+      const value = t.get(p, q);
+      if (field === 0) data.hostname = value;
+      else if (field === 1) data.appName = value;
+      else if (field === 2) data.procId = value;
+      else data.msgId = value;
+    }
+    p = q;
+  }
+
+  if (p < end) {
+    p++; // SP before STRUCTURED-DATA
+    if (b[p] === DASH && (p + 1 === end || b[p + 1] === SP)) p++;
+    else if (b[p] === LBRACKET) {
+      const sd: StructuredData = {};
+      p = readElements(t, p, sd);
+      data.structuredData = sd;
+    }
+    // Anything else: a sender that left out STRUCTURED-DATA; the rest is MSG.
+    else p--;
+    if (p < end && b[p] === SP) p++;
+    if (p < end) setMessage(data, t, p);
+  }
+  if (ctx.remoteIp !== undefined) data.remoteIp = ctx.remoteIp;
+  return createdAt === undefined ? { type: "syslog.message", data } : { type: "syslog.message", createdAt, data };
+}
+
+/** SD-ELEMENTs from p (at `[`) until a byte that is not `[`; returns the position after the last `]`. */
+function readElements(t: Text, p: number, sd: StructuredData): number {
+  const { b, end } = t;
+  while (p < end && b[p] === LBRACKET) {
+    const idStart = ++p;
+    while (p < end && b[p] !== SP && b[p] !== RBRACKET && b[p] !== EQUALS && b[p] !== QUOTE) p++;
+    if (p === idStart) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: SD-ID expected, got ${describeAt(b, p, end)}`);
+    if (p >= end) throw new SyntaxProblem("RFC 5424: STRUCTURED-DATA: element not closed with ]");
+    if (b[p] !== SP && b[p] !== RBRACKET) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: invalid SD-ID (${describeAt(b, p, end)})`);
+    const id = t.get(idStart, p);
+    // The RFC forbids a repeated SD-ID; merging keeps every value of a sender that does it.
+    let params = Object.hasOwn(sd, id) ? sd[id] : undefined;
+    if (params === undefined) {
+      params = {};
+      setOwn(sd, id, params);
+    }
+    while (b[p] === SP) {
+      while (b[p] === SP) p++; // lenient: extra spaces between params
+      if (b[p] === RBRACKET) break;
+      const nameStart = p;
+      while (p < end && b[p] !== EQUALS && b[p] !== SP && b[p] !== RBRACKET && b[p] !== QUOTE) p++;
+      if (p === nameStart || b[p] !== EQUALS) {
+        throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: PARAM-NAME "=" expected in [${id}], got ${describeAt(b, p, end)}`);
+      }
+      const name = t.get(nameStart, p);
+      p++;
+      if (b[p] !== QUOTE) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: '"' expected after ${name}= in [${id}], got ${describeAt(b, p, end)}`);
+      const valueStart = ++p;
+      let escapes = false;
+      while (p < end && b[p] !== QUOTE) {
+        if (b[p] === BACKSLASH) {
+          escapes = true;
+          p++;
+        }
+        p++;
+      }
+      if (p >= end) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: value of ${name} in [${id}] not closed with '"'`);
+      const value = escapes ? unescape(t, valueStart, p) : t.get(valueStart, p);
+      p++;
+      addParam(params, name, value);
+      if (p < end && b[p] !== SP && b[p] !== RBRACKET) {
+        throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: space or ] expected after ${name}="..." in [${id}], got ${describeAt(b, p, end)}`);
+      }
+    }
+    if (p >= end || b[p] !== RBRACKET) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: element [${id}] not closed with ]`);
+    p++;
+  }
+  return p;
+}
+
+/** A param repeated within one element becomes an array of its values (CONTRACT 1). */
+function addParam(params: Record<string, string | string[]>, name: string, value: string): void {
+  let prev: string | string[] | undefined = params[name];
+  // Only a name that is found needs the own-property check ("constructor", "toString"...).
+  if (prev !== undefined && !Object.hasOwn(params, name)) prev = undefined;
+  if (prev === undefined) setOwn(params, name, value);
+  else if (typeof prev === "string") params[name] = [prev, value];
+  else prev.push(value);
+}
+
+/** PARAM-VALUE with `\"`, `\\` and `\]` resolved; any other backslash stays (RFC 5424 6.3.3). */
+function unescape(t: Text, start: number, end: number): string {
+  const b = t.b;
+  let out = "";
+  let from = start;
+  for (let p = start; p < end; p++) {
+    if (b[p] !== BACKSLASH || p + 1 >= end) continue;
+    const next = b[p + 1];
+    if (next === QUOTE || next === BACKSLASH || next === RBRACKET) {
+      out += t.get(from, p);
+      from = p + 1;
+      p++; // the escaped byte is kept as it is
+    }
+  }
+  return out + t.get(from, end);
+}
