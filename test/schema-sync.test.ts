@@ -3,7 +3,8 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { builtinPlugins } from "../plugins/index.js";
 import { PluginRegistry } from "../core/registry.js";
-import { configSchemaText, optionsJsonSchema, optionTable } from "../core/config/index.js";
+import { configSchemaText, optionsJsonSchema, optionsReference, optionTable } from "../core/config/index.js";
+import { replaceReference } from "../core/cli/schemas.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SCHEMA_FILE = join(ROOT, "schemas", "livetap.schema.json");
@@ -32,5 +33,13 @@ describe("schemas/livetap.schema.json", () => {
       return ["type", "inputs"].filter((k) => k in properties).map((k) => `${d.kind} ${d.type}: ${k}`);
     });
     expect(clashes, "rename these options (the config key is the component's own)").toEqual([]);
+  });
+});
+
+describe("README plugin reference", () => {
+  it("equals the reference generated from the built-in plugins' option schemas", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const registry = new PluginRegistry().register(...builtinPlugins);
+    expect(readme, "README.md's plugin reference is stale: run `npm run schemas`").toBe(replaceReference(readme, optionsReference(registry)));
   });
 });
