@@ -23,6 +23,8 @@ describe("createdAt", () => {
     ["2026-11-24T12:50:00.123456+01:00", "2026-11-24T11:50:00.123Z"],
     ["2026-11-24 11:50:00.5Z", "2026-11-24T11:50:00.500Z"],
     [1732449000123, "2024-11-24T11:50:00.123Z"],
+    [8e15, undefined], // year 255479: not an RFC 3339 four-digit year
+    ["+010000-01-01T00:00:00Z", undefined],
     ["yesterday", undefined],
     ["2026-13-45T99:00:00Z", undefined],
     [null, undefined],

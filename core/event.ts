@@ -50,12 +50,17 @@ export function toCreatedAt(value: unknown): string | undefined {
     if (CANONICAL_TIME.test(value)) return value;
     if (value.length > 64 || !/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(value)) return undefined;
     const ms = Date.parse(value.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1"));
-    return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+    return inRfc3339Range(ms) ? new Date(ms).toISOString() : undefined;
   }
-  if (typeof value === "number" && Number.isFinite(value) && value > 0 && value < 8.64e15) {
-    return new Date(Math.trunc(value)).toISOString();
-  }
+  if (typeof value === "number" && inRfc3339Range(value) && value > 0) return new Date(Math.trunc(value)).toISOString();
   return undefined;
+}
+
+/** Year 0000 to 9999: RFC 3339 has four-digit years, toISOString prints others as `+010000`. */
+const MAX_RFC3339_MS = Date.UTC(10000, 0, 1);
+const MIN_RFC3339_MS = -62_167_219_200_000; // 0000-01-01T00:00:00Z (Date.UTC maps year 0 to 1900)
+function inRfc3339Range(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= MIN_RFC3339_MS && ms < MAX_RFC3339_MS;
 }
 
 /**
