@@ -47,3 +47,4 @@ export {
 export { hashPassword, verifyPassword, isPasswordHash } from "./lib/password.js";
 export { didYouMean } from "./lib/did-you-mean.js";
 export { dropCounter, componentMetricId } from "./metrics/drops.js";
+export { BoundedWriter, endOfBurst, type BoundedWriterOptions, type DropReport, type WritableLike } from "./lib/bounded-writer.js";

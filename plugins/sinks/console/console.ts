@@ -1,5 +1,6 @@
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
 import {
+  BoundedWriter,
   inject,
   injectable,
   LOGGER,
@@ -7,14 +8,12 @@ import {
   MetricsRegistry,
   OPTIONS,
   SCHEDULER,
-  type Counter,
   type LiveEvent,
   type Logger,
   type Sink,
 } from "../../../core/index.js";
 import { formatEvent, type FormatOptions } from "./format.js";
 import type { ConsoleOptions } from "./options.js";
-import { BoundedWriter } from "./writer.js";
 
 export interface PrinterServices {
   log: Logger;
@@ -38,27 +37,31 @@ export function useColor(o: ConsoleOptions, out: { isTTY?: boolean }, env: NodeJ
 export class EventPrinter {
   private readonly writer: BoundedWriter;
   private readonly fmt: FormatOptions;
-  private readonly dropped: Counter;
-  private readonly eventsDropped: Counter;
   private subscription: Subscription | undefined;
   private finish: ((err?: unknown) => void) | undefined;
-  private lastWarnAt = Number.NEGATIVE_INFINITY;
-  private unreported = 0;
   private stopping: Promise<void> | undefined;
 
   constructor(
     out: NodeJS.WritableStream & { isTTY?: boolean; writableLength?: number },
-    private readonly opts: ConsoleOptions,
-    private readonly s: PrinterServices,
+    opts: ConsoleOptions,
+    s: PrinterServices,
   ) {
     this.fmt = { format: opts.format, color: opts.format === "pretty" && useColor(opts, out, s.env) };
-    this.writer = new BoundedWriter(out, opts.maxBufferBytes, (err) => {
-      s.log.error({ err }, "console output failed");
-      // Nothing more can be written: give up now rather than drop the rest of the stream.
-      this.finish?.(err);
+    const dropped = s.metrics.counter("console.dropped", "Events the console sink dropped because stdout was too slow or closed");
+    const eventsDropped = s.metrics.counter("events.dropped", "Events dropped by operators or full buffers");
+    this.writer = new BoundedWriter(out, {
+      maxBufferBytes: opts.maxBufferBytes,
+      onFailure: (err) => {
+        s.log.error({ err }, "console output failed");
+        // Nothing more can be written: give up now rather than drop the rest of the stream.
+        this.finish?.(err);
+      },
+      drops: {
+        counters: [dropped, eventsDropped],
+        clock: s.clock,
+        warn: (n) => s.log.warn({ dropped: n, maxBufferBytes: opts.maxBufferBytes }, "stdout is slower than the pipeline: events dropped"),
+      },
     });
-    this.dropped = s.metrics.counter("console.dropped", "Events the console sink dropped because stdout was too slow or closed");
-    this.eventsDropped = s.metrics.counter("events.dropped", "Events dropped by operators or full buffers");
   }
 
   /** Resolves when `events` completed and all of it was written; rejects when the output failed. */
@@ -67,15 +70,16 @@ export class EventPrinter {
       const done = (err?: unknown): void => {
         this.finish = undefined;
         this.subscription?.unsubscribe();
-        this.reportDrops(true);
+        this.writer.reportDrops();
         if (err === undefined) resolve();
         else reject(err);
       };
       this.finish = done;
       this.subscription = events.subscribe({
-        next: (event) => this.print(event),
-        error: (err: unknown) => void this.writer.idle().then(() => done(err), () => done(err)),
-        complete: () => void this.writer.idle().then(() => done(), done),
+        // A refused line is counted and warned about by the writer (see the constructor).
+        next: (event) => void this.writer.write(formatEvent(event, this.fmt)),
+        error: (err: unknown) => void this.writer.flushed().then(() => done(err), () => done(err)),
+        complete: () => void this.writer.flushed().then(() => done(), done),
       });
     });
   }
@@ -85,7 +89,7 @@ export class EventPrinter {
     this.stopping ??= (async () => {
       this.subscription?.unsubscribe();
       try {
-        await this.writer.idle();
+        await this.writer.flushed();
       } catch {
         // Already reported when the output failed; stopping must not fail on it.
       }
@@ -93,29 +97,6 @@ export class EventPrinter {
       this.finish?.();
     })();
     return this.stopping;
-  }
-
-  private print(event: LiveEvent): void {
-    if (this.writer.write(formatEvent(event, this.fmt))) return;
-    this.dropped.inc();
-    this.eventsDropped.inc();
-    this.unreported++;
-    this.reportDrops(false);
-  }
-
-  /** One warning a second at most (and a last one at the end), with the count since the previous. */
-  private reportDrops(final: boolean): void {
-    if (this.unreported === 0) return;
-    const now = this.s.clock.now();
-    if (!final && now - this.lastWarnAt < 1000) return;
-    this.lastWarnAt = now;
-    if (!this.writer.failed) {
-      this.s.log.warn(
-        { dropped: this.unreported, maxBufferBytes: this.opts.maxBufferBytes },
-        "stdout is slower than the pipeline: events dropped",
-      );
-    }
-    this.unreported = 0;
   }
 }
 

@@ -1,77 +1,64 @@
 import { fsync } from "node:fs";
 import type { WriteStream } from "node:fs";
-import type { SchedulerLike, Subscription } from "rxjs";
+import type { SchedulerLike } from "rxjs";
+import { BoundedWriter, endOfBurst, type BoundedWriterOptions } from "../../../core/index.js";
 
 /** Pending lines of at least this many bytes are written at once, without waiting for the flush interval. */
 export const BATCH_BYTES = 256 * 1024;
 
 /**
- * Appends lines to an open WriteStream in batches: lines wait at most `flushIntervalMs` (timer
- * on the injected clock) or until BATCH_BYTES are pending, then go out as one write. While the
- * stream asks us to wait ('drain'), lines collect here; a line that would take this buffer plus
- * the stream's own past `maxBufferBytes` is refused (the caller counts it as dropped).
+ * Appends lines to an open WriteStream through core's `BoundedWriter` (backpressure, bounded
+ * buffer, drops): lines wait at most `flushIntervalMs` (timer on the injected clock; 0 = to the
+ * end of the burst) or until BATCH_BYTES are pending, then go out as one write. What is added
+ * here is the file's part: fsync and closing.
  */
 export class Appender {
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  private inflight = 0;
-  private waitingDrain = false;
-  private microtask = false;
-  private timer: Subscription | undefined;
-  private failure: Error | undefined;
-  private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  /** Bytes handed to the OS since the last fsync. */
-  private unsynced = 0;
+  private readonly writer: BoundedWriter;
+  /** `writer.writtenBytes` at the last fsync: an fsync with nothing new written is skipped. */
+  private syncedBytes = 0;
 
   constructor(
     private readonly stream: WriteStream,
     /** The stream's file descriptor (from its 'open' event), for fsync. */
     private readonly fd: number,
-    private readonly maxBufferBytes: number,
-    private readonly flushIntervalMs: number,
-    private readonly clock: SchedulerLike,
-    /** Called once when the stream fails (ENOSPC, EIO, ...). */
-    private readonly onFailure: (err: Error) => void = () => {},
+    maxBufferBytes: number,
+    flushIntervalMs: number,
+    clock: SchedulerLike,
+    /** `onFailure`: called once when the stream fails (ENOSPC, EIO, ...); `drops`: how refused lines are told. */
+    hooks: Pick<BoundedWriterOptions, "onFailure" | "drops"> = {},
   ) {
-    stream.on("error", this.fail);
+    this.writer = new BoundedWriter(stream, {
+      maxBufferBytes,
+      batchBytes: BATCH_BYTES,
+      schedule: flushIntervalMs === 0 ? endOfBurst : (flush) => clock.schedule(flush, flushIntervalMs),
+      ...hooks,
+    });
   }
 
   get failed(): Error | undefined {
-    return this.failure;
+    return this.writer.failed;
   }
 
   /** Queues a line; false when it was refused (buffer full or stream failed). */
   write(line: string): boolean {
-    if (this.failure) return false;
-    const bytes = Buffer.byteLength(line);
-    if (this.pendingBytes + this.stream.writableLength + bytes > this.maxBufferBytes) return false;
-    this.pending.push(line);
-    this.pendingBytes += bytes;
-    if (this.waitingDrain) return true;
-    if (this.pendingBytes >= BATCH_BYTES) this.flush();
-    else if (this.flushIntervalMs === 0) {
-      if (!this.microtask) {
-        this.microtask = true;
-        queueMicrotask(this.flush);
-      }
-    } else this.timer ??= this.clock.schedule(this.flush, this.flushIntervalMs);
-    return true;
+    return this.writer.write(line);
   }
 
   /** Resolves once every accepted line has been handed to the OS; rejects if the stream failed. */
   idle(): Promise<void> {
-    this.flush();
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.settle();
-    });
+    return this.writer.flushed();
+  }
+
+  /** Warns about refused lines not told yet (the input ended). */
+  reportDrops(): void {
+    this.writer.reportDrops();
   }
 
   /** Writes what is pending, waits for it, then fsyncs when anything was written since the last one. */
   async sync(): Promise<void> {
     await this.idle();
-    if (this.unsynced === 0 || this.stream.closed) return;
-    this.unsynced = 0;
+    if (this.writer.writtenBytes === this.syncedBytes || this.stream.closed) return;
+    this.syncedBytes = this.writer.writtenBytes;
     await new Promise<void>((resolve, reject) =>
       fsync(this.fd, (err) => {
         // Pipes and character devices (`/dev/stdout`) cannot be synced, and need not be.
@@ -83,60 +70,13 @@ export class Appender {
 
   /** Ends the stream and resolves when its file is closed. Call after `idle()`/`sync()`. */
   close(): Promise<void> {
-    this.timer?.unsubscribe();
-    this.timer = undefined;
+    // No timer may fire into the ended stream; the 'error' listener stays for errors on close.
+    this.writer.cancelFlush();
     return new Promise<void>((resolve) => {
       if (this.stream.closed) return resolve();
       this.stream.once("close", () => resolve());
       if (this.stream.destroyed) return;
       this.stream.end();
     });
-  }
-
-  private readonly flush = (): void => {
-    this.microtask = false;
-    this.timer?.unsubscribe();
-    this.timer = undefined;
-    if (this.failure || this.waitingDrain || this.pending.length === 0) return;
-    const chunk = this.pending.length === 1 ? this.pending[0] : this.pending.join("");
-    this.unsynced += this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.inflight++;
-    if (!this.stream.write(chunk, this.onWritten)) {
-      this.waitingDrain = true;
-      this.stream.once("drain", this.onDrain);
-    }
-  };
-
-  private readonly onDrain = (): void => {
-    this.waitingDrain = false;
-    this.flush();
-    this.settle();
-  };
-
-  private readonly onWritten = (err?: Error | null): void => {
-    this.inflight--;
-    if (err) this.fail(err);
-    else this.settle();
-  };
-
-  private readonly fail = (err: Error): void => {
-    if (this.failure) return;
-    this.failure = err;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.timer?.unsubscribe();
-    this.timer = undefined;
-    this.onFailure(err);
-    this.settle();
-  };
-
-  private settle(): void {
-    if (this.failure) {
-      for (const w of this.waiters.splice(0)) w.reject(this.failure);
-    } else if (this.pending.length === 0 && this.inflight === 0 && !this.waitingDrain) {
-      for (const w of this.waiters.splice(0)) w.resolve();
-    }
   }
 }

@@ -56,15 +56,12 @@ export async function openAppend(path: string): Promise<{ stream: WriteStream; f
 @injectable()
 export class FileSink implements Sink {
   private readonly path: string;
-  private appender: Appender | undefined;
   private opening: Promise<Appender> | undefined;
   private subscription: Subscription | undefined;
   private finish: ((err?: unknown) => void) | undefined;
   private stopping: Promise<void> | undefined;
   private readonly dropped: Counter;
   private readonly eventsDropped: Counter;
-  private lastWarnAt = Number.NEGATIVE_INFINITY;
-  private unreported = 0;
 
   constructor(
     @inject(OPTIONS) private readonly opts: FileOptions,
@@ -88,22 +85,16 @@ export class FileSink implements Sink {
           const done = (err?: unknown): void => {
             this.finish = undefined;
             this.subscription?.unsubscribe();
-            this.reportDrops(true);
+            appender.reportDrops();
             if (err === undefined) resolve();
             else reject(err);
           };
           this.finish = done;
-          const flushed = (): Promise<void> => (this.opts.fsync ? appender.sync() : appender.idle());
           this.subscription = events.subscribe({
-            next: (event) => {
-              if (appender.write(toJsonLine(event))) return;
-              this.dropped.inc();
-              this.eventsDropped.inc();
-              this.unreported++;
-              this.reportDrops(false);
-            },
-            error: (err: unknown) => void flushed().then(() => done(err), () => done(err)),
-            complete: () => void flushed().then(() => done(), done),
+            // A refused line is counted and warned about by the appender (see open()).
+            next: (event) => void appender.write(toJsonLine(event)),
+            error: (err: unknown) => void this.flushed(appender).then(() => done(err), () => done(err)),
+            complete: () => void this.flushed(appender).then(() => done(), done),
           });
         }),
     );
@@ -116,8 +107,7 @@ export class FileSink implements Sink {
       const appender = this.opening ? await this.opening.catch(() => undefined) : undefined;
       if (!appender) return;
       try {
-        if (this.opts.fsync) await appender.sync();
-        else await appender.idle();
+        await this.flushed(appender);
       } catch (err) {
         if (!appender.failed) this.log.error({ err, path: this.path }, "could not flush the file on stop");
       }
@@ -127,31 +117,30 @@ export class FileSink implements Sink {
     return this.stopping;
   }
 
+  /** Everything taken is handed to the OS, and on disk when `fsync` is on. */
+  private flushed(appender: Appender): Promise<void> {
+    return this.opts.fsync ? appender.sync() : appender.idle();
+  }
+
   private open(): Promise<Appender> {
     this.opening ??= openAppend(this.path).then(
-      ({ stream, fd }) => {
-        this.appender = new Appender(stream, fd, this.opts.maxBufferBytes, this.opts.flushIntervalMs, this.clock, (err) => {
-          this.log.error({ err, path: this.path }, "writing the file failed");
-          this.finish?.(err);
-        });
-        return this.appender;
-      },
+      ({ stream, fd }) =>
+        new Appender(stream, fd, this.opts.maxBufferBytes, this.opts.flushIntervalMs, this.clock, {
+          onFailure: (err) => {
+            this.log.error({ err, path: this.path }, "writing the file failed");
+            this.finish?.(err);
+          },
+          drops: {
+            counters: [this.dropped, this.eventsDropped],
+            clock: this.clock,
+            warn: (dropped) =>
+              this.log.warn({ dropped, path: this.path, maxBufferBytes: this.opts.maxBufferBytes }, "the file is slower than the pipeline: events dropped"),
+          },
+        }),
       (err: NodeJS.ErrnoException) => {
         throw new PluginProblems([{ path: ["path"], message: `cannot open "${this.opts.path}" for appending: ${err.message}` }]);
       },
     );
     return this.opening;
-  }
-
-  /** One warning a second at most (and a last one at the end), with the count since the previous. */
-  private reportDrops(final: boolean): void {
-    if (this.unreported === 0) return;
-    const now = this.clock.now();
-    if (!final && now - this.lastWarnAt < 1000) return;
-    this.lastWarnAt = now;
-    if (!this.appender?.failed) {
-      this.log.warn({ dropped: this.unreported, path: this.path, maxBufferBytes: this.opts.maxBufferBytes }, "the file is slower than the pipeline: events dropped");
-    }
-    this.unreported = 0;
   }
 }
