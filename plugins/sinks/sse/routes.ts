@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHo
 import { compileFilter, isFilterError, type CompiledFilter } from "../../../core/index.js";
 import type { StreamAuth, StreamEndpoint } from "./auth.js";
 import { parseMetricsQuery, type MetricsQuery } from "./metrics-stream.js";
-import { indexPage, PAGE_CONTENT_TYPE } from "./page.js";
+import { registerDashboard } from "./dashboard/serve.js";
 import type { PrometheusExporter } from "./prometheus.js";
 
 export const PATHS = {
@@ -94,7 +94,7 @@ export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
       { schema: { response: { 200: { type: "object", properties: { status: { type: "string" } }, required: ["status"] } } } },
       async () => ({ status: "ok" }),
     );
-    app.get(PATHS.page, async (_req, reply) => reply.type(PAGE_CONTENT_TYPE).send(indexPage(ctx.auth.enabled)));
+    registerDashboard(app, { authEnabled: ctx.auth.enabled });
   };
 }
 

@@ -1,0 +1,150 @@
+// @ts-check
+/**
+ * The filter controls: one field per endpoint parameter (`filter`, `type`, one row per key).
+ * Applying puts the query in the page's address (shareable, survives a reload) and hands it
+ * to the events stream, which reconnects with it.
+ */
+import { byId, copyText, debounce, h } from "./dom.js";
+import { filterFromQuery, queryFromFilter, sameQuery } from "./lib/query.ts";
+
+/** @import { FilterState, KeyFilter } from "./lib/query.ts" */
+
+/** Typing pauses this long before the filter applies (Enter applies at once). */
+const TYPING_MS = 450;
+
+export class FilterForm {
+  /** @param {{ onApply: (query: URLSearchParams) => void }} o */
+  constructor(o) {
+    this.o = o;
+    this.form = byId("filters", HTMLFormElement);
+    this.filter = byId("f-filter", HTMLInputElement);
+    this.types = byId("f-types", HTMLInputElement);
+    this.keys = byId("f-keys", HTMLElement);
+    this.msg = byId("f-msg", HTMLElement);
+    this.knownKeys = byId("known-keys", HTMLDataListElement);
+    this.knownTypes = byId("known-types", HTMLDataListElement);
+    /** The query in force (what the stream uses). */
+    this.applied = queryFromFilter(filterFromQuery(location.search)).params;
+    this.typing = debounce(() => this.apply(), TYPING_MS);
+    this.set(filterFromQuery(location.search));
+
+    this.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.typing.cancel();
+      this.apply();
+    });
+    this.form.addEventListener("input", () => this.typing());
+    byId("f-add-key", HTMLButtonElement).addEventListener("click", () => this.addRow({ key: "", value: "" }, true));
+    byId("f-reset", HTMLButtonElement).addEventListener("click", () => {
+      this.set({ filter: "", types: "", keys: [] });
+      this.apply();
+    });
+    byId("f-copy", HTMLButtonElement).addEventListener("click", async () => {
+      this.say((await copyText(location.href)) ? "Link copied" : "Copy failed: take the address from the address bar");
+    });
+    window.addEventListener("popstate", () => {
+      this.set(filterFromQuery(location.search));
+      this.apply();
+    });
+  }
+
+  /** The controls as they are now. @returns {FilterState} */
+  state() {
+    /** @type {KeyFilter[]} */
+    const keys = [];
+    for (const row of this.keys.children) {
+      const [k, v] = /** @type {HTMLInputElement[]} */ ([...row.querySelectorAll("input")]);
+      keys.push({ key: k.value, value: v.value });
+    }
+    return { filter: this.filter.value, types: this.types.value, keys };
+  }
+
+  /** @param {FilterState} state */
+  set(state) {
+    this.filter.value = state.filter;
+    this.types.value = state.types;
+    this.keys.replaceChildren();
+    for (const k of state.keys) this.addRow(k, false);
+  }
+
+  /**
+   * @param {KeyFilter} k
+   * @param {boolean} focus
+   */
+  addRow(k, focus) {
+    const n = this.keys.children.length + 1;
+    const key = h("input", { class: "k", list: "known-keys", placeholder: "key, e.g. remoteIp", "aria-label": `Key filter ${n}: data key`, spellcheck: "false" });
+    const value = h("input", { class: "v", placeholder: "contains…", "aria-label": `Key filter ${n}: value contains`, spellcheck: "false" });
+    key.value = k.key;
+    value.value = k.value;
+    const remove = h("button", { type: "button", class: "ghost", "aria-label": `Remove key filter ${n}`, title: "Remove" }, "✕");
+    const row = h("div", { class: "keyrow" }, key, h("span", { class: "eq", "aria-hidden": "true" }, "contains"), value, remove);
+    remove.addEventListener("click", () => {
+      row.remove();
+      this.apply();
+    });
+    this.keys.append(row);
+    if (focus) key.focus();
+    return row;
+  }
+
+  /**
+   * From the detail panel: filter on one data key's value, at once.
+   * @param {string} key
+   * @param {string} value
+   */
+  addKeyFilter(key, value) {
+    const state = this.state();
+    const existing = state.keys.find((k) => k.key === key);
+    if (existing) existing.value = value;
+    else state.keys.push({ key, value });
+    this.set(state);
+    this.apply();
+  }
+
+  /** Applies the controls if they changed and are valid. */
+  apply() {
+    const { params, problems } = queryFromFilter(this.state());
+    if (problems.length > 0) {
+      this.say(problems.join("; "), true);
+      return;
+    }
+    this.say("");
+    if (sameQuery(params, this.applied)) return;
+    this.applied = params;
+    const search = params.toString();
+    history.replaceState(history.state, "", `${location.pathname}${search ? `?${search}` : ""}${location.hash}`);
+    this.o.onApply(params);
+  }
+
+  /** @param {string} text @param {boolean} [bad] */
+  say(text, bad = false) {
+    this.msg.textContent = text;
+    this.msg.classList.toggle("bad", bad);
+  }
+
+  /** The stream rejected the query (400): show why next to the controls. @param {string} details */
+  rejected(details) {
+    this.say(`The server rejected this filter: ${details}`, true);
+  }
+
+  /**
+   * Suggestions from what the stream carried.
+   * @param {Iterable<string>} keys
+   * @param {Iterable<string>} types
+   */
+  suggest(keys, types) {
+    fillDatalist(this.knownKeys, keys);
+    fillDatalist(this.knownTypes, types);
+  }
+}
+
+/**
+ * @param {HTMLDataListElement} list
+ * @param {Iterable<string>} values
+ */
+function fillDatalist(list, values) {
+  const sorted = [...values].sort();
+  if (list.options.length === sorted.length) return;
+  list.replaceChildren(...sorted.map((v) => h("option", { value: v })));
+}

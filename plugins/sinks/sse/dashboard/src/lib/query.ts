@@ -1,0 +1,129 @@
+/**
+ * The filter controls <-> the traces endpoint's query (CONTRACT 4 "Filters on the traces
+ * stream"), one to one: `filter=S`, `type=P,Q*`, and one `kebab-key=S` per key row. The page's
+ * own location.search holds exactly this query, so a filtered view is shared by its URL.
+ */
+
+/** Never key filters on the endpoint; `token` and `lastEventId` are the page's business. */
+export const RESERVED_PARAMS: readonly string[] = ["filter", "type", "token", "lastEventId"];
+
+export interface KeyFilter {
+  /** The data key as events carry it (camelCase, `remoteIp`). */
+  key: string;
+  value: string;
+}
+
+export interface FilterState {
+  filter: string;
+  /** Comma-separated type patterns, as typed. */
+  types: string;
+  keys: KeyFilter[];
+}
+
+export const EMPTY_FILTER: FilterState = { filter: "", types: "", keys: [] };
+
+const KEBAB_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const CAMEL_KEY = /^[a-z0-9][a-zA-Z0-9]*$/;
+const MAX_NAME_LENGTH = 128;
+
+/** `remoteIp` -> `remote-ip` (the endpoint's name for that data key). */
+export function camelToKebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `remote-ip` -> `remoteIp`, as the endpoint maps it. */
+export function kebabToCamel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * The query name for a key typed by the operator, who may type it as seen in the JSON
+ * (`remoteIp`) or as in a URL (`remote-ip`); undefined when the endpoint has no name for it
+ * (underscores, dots, a leading capital...).
+ */
+export function keyToParam(key: string): string | undefined {
+  const k = key.trim();
+  const name = KEBAB_NAME.test(k) ? k : CAMEL_KEY.test(k) ? camelToKebab(k) : undefined;
+  if (name === undefined || name.length > MAX_NAME_LENGTH || !KEBAB_NAME.test(name)) return undefined;
+  return name;
+}
+
+/**
+ * Reads a query string (location.search, or the endpoint's) into the controls' state with the
+ * endpoint's rules: the last of a repeated parameter wins, empty values are absent, `token`
+ * and `lastEventId` are ignored.
+ */
+export function filterFromQuery(search: string | URLSearchParams): FilterState {
+  const params = typeof search === "string" ? new URLSearchParams(search) : search;
+  const last = new Map<string, string>();
+  for (const [k, v] of params) last.set(k, v);
+  const state: FilterState = { filter: "", types: "", keys: [] };
+  for (const [name, value] of last) {
+    if (value === "") continue;
+    if (name === "filter") state.filter = value;
+    else if (name === "type") state.types = value;
+    else if (RESERVED_PARAMS.includes(name)) continue;
+    else state.keys.push({ key: kebabToCamel(name), value });
+  }
+  return state;
+}
+
+export interface FilterQuery {
+  params: URLSearchParams;
+  /** Why some control cannot be applied; the query is only used when this is empty. */
+  problems: string[];
+}
+
+/**
+ * The endpoint query for the controls. Rows with an empty key or value are not applied yet
+ * (the operator is still typing); a key the endpoint cannot name, or a duplicate, is a problem.
+ */
+export function queryFromFilter(state: FilterState): FilterQuery {
+  const params = new URLSearchParams();
+  const problems: string[] = [];
+  if (state.filter !== "") params.set("filter", state.filter);
+  const types = normaliseTypes(state.types);
+  if (types !== "") params.set("type", types);
+  const seen = new Set<string>();
+  for (const { key, value } of state.keys) {
+    if (key.trim() === "" || value === "") continue;
+    const name = keyToParam(key);
+    if (name === undefined) {
+      problems.push(`"${key.trim().slice(0, 40)}" cannot be filtered on: the endpoint names data keys in camelCase (remoteIp) or kebab-case (remote-ip)`);
+    } else if (RESERVED_PARAMS.includes(name)) {
+      problems.push(`"${name}" is a reserved parameter, not a data key filter`);
+    } else if (seen.has(name)) {
+      problems.push(`"${key.trim()}" has two rows; keep one (all rows must match)`);
+    } else {
+      seen.add(name);
+      params.set(name, value);
+    }
+  }
+  return { params, problems };
+}
+
+/** `smtp.* , delivery.failed,` -> `smtp.*,delivery.failed`. */
+export function normaliseTypes(types: string): string {
+  return types
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "")
+    .join(",");
+}
+
+/** The same query, whatever the order of its parameters. */
+export function sameQuery(a: URLSearchParams, b: URLSearchParams): boolean {
+  const sa = new URLSearchParams(a);
+  const sb = new URLSearchParams(b);
+  sa.sort();
+  sb.sort();
+  return sa.toString() === sb.toString();
+}
+
+/** The URL of a stream: `path?query` plus the page's own parameters. */
+export function streamUrl(path: string, query: URLSearchParams, extra: Record<string, string | undefined> = {}): string {
+  const params = new URLSearchParams(query);
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) params.set(k, v);
+  const q = params.toString();
+  return q === "" ? path : `${path}?${q}`;
+}

@@ -1,0 +1,71 @@
+// @ts-check
+/** The always-visible status pills: both streams, gaps, drops, pause, arrival rate. */
+import { byId } from "./dom.js";
+import { formatNumber, formatTime } from "./lib/format.ts";
+
+/** @import { StreamState } from "./stream.js" */
+
+export class StatusBar {
+  constructor() {
+    this.events = byId("st-events", HTMLButtonElement);
+    this.metrics = byId("st-metrics", HTMLButtonElement);
+    this.gapPill = byId("st-gap", HTMLElement);
+    this.droppedPill = byId("st-dropped", HTMLElement);
+    this.pausedPill = byId("st-paused", HTMLElement);
+    this.ratePill = byId("st-rate", HTMLElement);
+    this.droppedTotal = 0;
+    this.gaps = 0;
+  }
+
+  /**
+   * @param {"events" | "metrics"} which
+   * @param {StreamState} s
+   */
+  stream(which, s) {
+    const pill = which === "events" ? this.events : this.metrics;
+    pill.dataset.state = s.phase;
+    const text =
+      s.phase === "open" ? "connected"
+      : s.phase === "connecting" ? "connecting…"
+      : s.phase === "retrying" ? `reconnecting${s.attempt > 1 ? ` (${s.attempt})` : ""}…`
+      : s.phase === "signin" ? "sign-in needed"
+      : s.phase === "failed" ? "failed"
+      : "stopped";
+    /** @type {HTMLElement} */ (pill.querySelector(".txt")).textContent = text;
+    const why = s.detail ? ` (${s.detail})` : "";
+    pill.title = `${which === "events" ? "Events" : "Metrics"} stream: ${text}${why}. Click to reconnect now.`;
+  }
+
+  /** A `gap` frame: events were missed. @param {number} atMs */
+  gap(atMs) {
+    this.gaps++;
+    this.gapPill.hidden = false;
+    this.gapPill.textContent = `gap ${formatTime(new Date(atMs).toISOString()).slice(0, 8)}${this.gaps > 1 ? ` (${this.gaps})` : ""}`;
+  }
+
+  /** A `dropped` frame. @param {number} count */
+  dropped(count) {
+    this.droppedTotal += count;
+    this.droppedPill.hidden = false;
+    this.droppedPill.textContent = `dropped ${formatNumber(this.droppedTotal)}`;
+  }
+
+  /** @param {boolean} paused @param {number} held */
+  paused(paused, held) {
+    this.pausedPill.hidden = !paused;
+    this.pausedPill.textContent = `paused (${held.toLocaleString("en-US")} new)`;
+  }
+
+  /** @param {number} perSecond */
+  rate(perSecond) {
+    this.ratePill.textContent = `${formatNumber(perSecond)} /s`;
+  }
+
+  /** The gap and dropped pills describe what the list shows: they go when it is cleared. */
+  reset() {
+    this.gaps = 0;
+    this.droppedTotal = 0;
+    this.gapPill.hidden = true;
+    this.droppedPill.hidden = true;
+  }
+}

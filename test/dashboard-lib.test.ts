@@ -1,0 +1,222 @@
+/** The dashboard page's DOM-free logic (plugins/sinks/sse/dashboard/src/lib), in Node. */
+import { describe, expect, it } from "vitest";
+import { compileFilter, isFilterError, type LiveEvent } from "../core/index.js";
+import { fieldsSummary, formatBytes, formatNumber, formatValue, levelOf } from "../plugins/sinks/sse/dashboard/src/lib/format.js";
+import { MetricStore, pointBetween, unitOf } from "../plugins/sinks/sse/dashboard/src/lib/metrics.js";
+import { camelToKebab, filterFromQuery, keyToParam, queryFromFilter, sameQuery, streamUrl } from "../plugins/sinks/sse/dashboard/src/lib/query.js";
+import { Ring } from "../plugins/sinks/sse/dashboard/src/lib/ring.js";
+import { EventStore, Marker } from "../plugins/sinks/sse/dashboard/src/lib/store.js";
+
+const ev = (type: string, data: Record<string, unknown> = {}) => ({ id: "1-1", type, createdAt: "2026-11-24T11:50:00.123Z", data });
+
+describe("dashboard ring", () => {
+  it("keeps the newest `capacity` items, oldest forgotten first", () => {
+    const r = new Ring<number>(3);
+    expect(r.push(1)).toBeUndefined();
+    r.push(2);
+    r.push(3);
+    expect(r.push(4)).toBe(1);
+    expect([...r]).toEqual([2, 3, 4]);
+    expect(r.fromNewest(0)).toBe(4);
+    expect(r.fromNewest(2)).toBe(2);
+    expect(r.fromNewest(3)).toBeUndefined();
+    expect(r.at(-1)).toBeUndefined();
+    r.clear();
+    expect(r.size).toBe(0);
+    expect([...r]).toEqual([]);
+  });
+
+  it("refuses a capacity below one", () => {
+    expect(() => new Ring(0)).toThrow(RangeError);
+  });
+});
+
+describe("dashboard filter query", () => {
+  it("maps data keys to the endpoint's kebab-case names and back", () => {
+    expect(camelToKebab("remoteIp")).toBe("remote-ip");
+    expect(keyToParam("remoteIp")).toBe("remote-ip");
+    expect(keyToParam("remote-ip")).toBe("remote-ip");
+    expect(keyToParam(" listenerId ")).toBe("listener-id");
+    expect(keyToParam("ipv6Addr")).toBe("ipv6-addr");
+    for (const bad of ["remote_ip", "a.b", "RemoteIp", "", "-x", "a--b"]) expect(keyToParam(bad)).toBeUndefined();
+  });
+
+  it("builds the query the endpoint reads back as the same conditions", () => {
+    const { params, problems } = queryFromFilter({
+      filter: "example",
+      types: " smtp.* , delivery.failed ,",
+      keys: [
+        { key: "remoteIp", value: "192.0.2." },
+        { key: "listener-id", value: "smtp" },
+        { key: "", value: "ignored while typing" },
+        { key: "domain", value: "" },
+      ],
+    });
+    expect(problems).toEqual([]);
+    expect(params.toString()).toBe("filter=example&type=smtp.*%2Cdelivery.failed&remote-ip=192.0.2.&listener-id=smtp");
+    const compiled = compileFilter(params);
+    if (isFilterError(compiled)) throw new Error(compiled.details);
+    expect(compiled.conditions).toEqual({
+      filter: "example",
+      types: { exact: ["delivery.failed"], prefixes: ["smtp."] },
+      keys: { remoteIp: "192.0.2.", listenerId: "smtp" },
+    });
+  });
+
+  it("reads a shared address back into the controls, with the endpoint's rules", () => {
+    expect(filterFromQuery("?filter=a&filter=b&type=smtp.*&remote-ip=192.0.2.7&domain=&token=t&lastEventId=1-1")).toEqual({
+      filter: "b",
+      types: "smtp.*",
+      keys: [{ key: "remoteIp", value: "192.0.2.7" }],
+    });
+    const state = { filter: "x y+z", types: "imap.*", keys: [{ key: "sessionId", value: "a&b=c" }] };
+    expect(filterFromQuery(queryFromFilter(state).params)).toEqual(state);
+  });
+
+  it("says which controls cannot be applied", () => {
+    const { problems } = queryFromFilter({
+      filter: "",
+      types: "",
+      keys: [
+        { key: "remote_ip", value: "1" },
+        { key: "token", value: "1" },
+        { key: "domain", value: "a" },
+        { key: "domain", value: "b" },
+      ],
+    });
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toContain('"remote_ip" cannot be filtered on');
+    expect(problems[1]).toContain("reserved");
+    expect(problems[2]).toContain("two rows");
+  });
+
+  it("compares queries whatever their order, and adds the page's own parameters to stream URLs", () => {
+    expect(sameQuery(new URLSearchParams("a=1&b=2"), new URLSearchParams("b=2&a=1"))).toBe(true);
+    expect(sameQuery(new URLSearchParams("a=1"), new URLSearchParams("a=2"))).toBe(false);
+    expect(streamUrl("api/x", new URLSearchParams("type=a.*"), { lastEventId: "0-0", token: undefined })).toBe("api/x?type=a.*&lastEventId=0-0");
+    expect(streamUrl("api/x", new URLSearchParams())).toBe("api/x");
+  });
+});
+
+describe("dashboard metrics", () => {
+  it("turns cumulative counters into rates, histograms into interval means, and keeps gauges", () => {
+    const m = new MetricStore(3);
+    const frame = (received: number, count: number, sum: number, memory: number) => [
+      { id: "events.received", type: "counter", value: received },
+      { id: "event.latency", type: "histogram", count, sum },
+      { id: "server.memory", type: "gauge", value: memory },
+    ];
+    expect(m.ingest(frame(100, 10, 50, 1000), 10)).toEqual(["events.received", "event.latency", "server.memory"]);
+    expect(m.ingest(frame(120, 10, 50, 1100), 12)).toEqual([]);
+    m.ingest(frame(150, 14, 90, 1200), 14);
+    expect(m.get("events.received")!.values).toEqual([10, 15]);
+    expect(m.get("event.latency")!.values).toEqual([null, 10]);
+    expect(m.get("server.memory")!.values).toEqual([1000, 1100, 1200]);
+    m.ingest(frame(160, 14, 90, 1300), 16);
+    expect(m.get("server.memory")!.values).toEqual([1100, 1200, 1300]);
+    expect(m.get("server.memory")!.times).toEqual([12, 14, 16]);
+    expect(m.catalog().map((c) => c.id)).toEqual(["event.latency", "events.received", "server.memory"]);
+  });
+
+  it("shows no rate across a counter reset (server restart), and skips malformed samples", () => {
+    expect(pointBetween({ id: "a", type: "counter", value: 50 }, { id: "a", type: "counter", value: 3 }, 2)).toBeNull();
+    const m = new MetricStore();
+    expect(m.ingest([{ id: "a", type: "counter" }, { type: "gauge", value: 1 }, null, "x", { id: "h", type: "histogram", count: "1", sum: 1 }], 1)).toEqual([]);
+    expect(m.ingest("not an array", 1)).toEqual([]);
+    expect(m.size).toBe(0);
+  });
+
+  it("takes the time between frames as whole intervals, so a late frame makes no spike", () => {
+    const m = new MetricStore();
+    const c = (value: number) => [{ id: "c", type: "counter", value }];
+    m.ingest(c(0), 100.0, 1);
+    m.ingest(c(20), 100.4, 1); // the first frame arrived late: 0.4 s apart here, 1 s apart at the server
+    m.ingest(c(40), 101.4, 1);
+    m.ingest(c(80), 103.5, 1); // one frame skipped by the server (socket full)
+    expect(m.get("c")!.values).toEqual([20, 20, 20]);
+  });
+
+  it("starts counters and histograms over on a new connection, and keeps charting gauges", () => {
+    const m = new MetricStore();
+    const f = (v: number) => [
+      { id: "c", type: "counter", value: v },
+      { id: "g", type: "gauge", value: v },
+    ];
+    m.ingest(f(10), 1, 1);
+    m.ingest(f(20), 2, 1);
+    m.ingest(f(500), 2.3, 5, true); // reconnected with interval=5
+    m.ingest(f(550), 7.3, 5);
+    expect(m.get("c")!.values).toEqual([10, 10]);
+    expect(m.get("g")!.values).toEqual([10, 20, 500, 550]);
+  });
+
+  it("keeps at most `maxSeries` metrics", () => {
+    const m = new MetricStore(10, 2);
+    m.ingest(["a", "b", "c"].map((id) => ({ id, type: "gauge", value: 1 })), 1);
+    expect(m.size).toBe(2);
+  });
+
+  it("guesses units for display", () => {
+    expect(unitOf("server.memory", "gauge")).toBe("bytes");
+    expect(unitOf("event.latency", "histogram")).toBe("ms");
+    expect(unitOf("server.uptime", "gauge")).toBe("s");
+    expect(unitOf("smtp.mail-from", "counter")).toBe("/s");
+    expect(formatValue(48.12, "/s")).toBe("48.1/s");
+    expect(formatBytes(159_383_552)).toBe("152 MiB");
+    expect(formatNumber(12_345)).toBe("12.3k");
+    expect(formatNumber(1234)).toBe("1,234");
+    expect(formatValue(null, "ms")).toBe("–");
+  });
+});
+
+describe("dashboard event store", () => {
+  it("holds arrivals while paused, counts them, and shows them in order on resume", () => {
+    const s = new EventStore(100);
+    s.addEvents([ev("a.x"), ev("a.y")], 0);
+    expect(s.takeAdded()).toBe(2);
+    s.pause();
+    s.addEvents([ev("b.x"), ev("b.y"), ev("b.z")], 0);
+    s.addMarker(new Marker("dropped", 7, 0));
+    expect(s.rows.size).toBe(2);
+    expect(s.heldEvents).toBe(3);
+    expect(s.takeAdded()).toBe(0);
+    expect(s.resume()).toBe(4);
+    expect(s.takeAdded()).toBe(4);
+    expect([...s.rows].map((r) => (r instanceof Marker ? r.kind : r.type))).toEqual(["a.x", "a.y", "b.x", "b.y", "b.z", "dropped"]);
+    expect(s.heldEvents).toBe(0);
+  });
+
+  it("keeps the newest rows within its capacity, clears, and learns types and keys for suggestions", () => {
+    const s = new EventStore(3);
+    s.addEvents([1, 2, 3, 4, 5].map((i) => ev(`t.e${i}`, { remoteIp: "x", [`k${i}`]: i })), 0);
+    expect(s.rows.size).toBe(3);
+    expect((s.rows.fromNewest(0) as LiveEvent).type).toBe("t.e5");
+    expect(s.received).toBe(5);
+    expect(s.knownTypes.size).toBe(5);
+    expect(s.knownKeys.has("remoteIp")).toBe(true);
+    s.clear();
+    expect(s.rows.size).toBe(0);
+    expect(s.received).toBe(0);
+  });
+
+  it("ignores what is not an event, and measures the arrival rate", () => {
+    const s = new EventStore(10);
+    expect(s.addEvents([null, 1, { data: {} }, ev("ok.one")], 1_000)).toBe(1);
+    expect(s.addEvents({ not: "an array" }, 1_000)).toBe(0);
+    s.addEvents(Array.from({ length: 9 }, () => ev("a.b")), 2_500);
+    expect(s.rate(6_000)).toBe(2);
+  });
+});
+
+describe("dashboard row text", () => {
+  it("summarises data fields without the level, and maps levels and severities", () => {
+    expect(fieldsSummary({ remoteIp: "192.0.2.7", level: "info", size: 12, tls: true, to: ["a", "b"] })).toBe('remoteIp=192.0.2.7  size=12  tls=true  to=["a","b"]');
+    expect(fieldsSummary({ k: "x".repeat(500) }).length).toBeLessThanOrEqual(240);
+    expect(fieldsSummary(null)).toBe("");
+    expect(levelOf({ level: "error" })).toBe("error");
+    expect(levelOf({ severity: "warning" })).toBe("warning");
+    expect(levelOf({ severity: "crit" })).toBe("error");
+    expect(levelOf({ severity: "debug" })).toBe("info");
+    expect(levelOf({})).toBeUndefined();
+  });
+});
