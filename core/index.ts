@@ -48,3 +48,4 @@ export { hashPassword, verifyPassword, isPasswordHash } from "./lib/password.js"
 export { didYouMean } from "./lib/did-you-mean.js";
 export { dropCounter, componentMetricId } from "./metrics/drops.js";
 export { BoundedWriter, endOfBurst, type BoundedWriterOptions, type DropReport, type WritableLike } from "./lib/bounded-writer.js";
+export { HostPortOption, HttpsFilesOption } from "./lib/option-schemas.js";

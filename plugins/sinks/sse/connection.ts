@@ -64,7 +64,15 @@ export class SseConnection {
    */
   write(frame: string, now: number): boolean {
     if (this.closed) return false;
-    const ok = this.res.write(frame);
+    let ok = this.res.write(frame);
+    if (!ok) {
+      // node:http corks the socket for every write until the next tick, so false here only
+      // means "over 16 KiB queued", not "kernel buffer full": hand the frame to the kernel now
+      // and count as backpressure only what it leaves behind. Without this, one big burst from
+      // the pipeline dropped events for a client reading at full speed.
+      this.res.socket?.uncork();
+      ok = this.res.writableLength === 0;
+    }
     if (!ok && !this.blocked) {
       this.blocked = true;
       this.lastProgressAt = now;

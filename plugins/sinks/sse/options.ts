@@ -1,15 +1,9 @@
 import { z } from "zod";
-import { parseAddress } from "../../../core/index.js";
+import { HostPortOption, HttpsFilesOption } from "../../../core/index.js";
 import { AuthOptions } from "./auth.js";
 
 export const SseOptions = z.strictObject({
-  address: z
-    .string()
-    .superRefine((address, ctx) => {
-      const hp = parseAddress(address);
-      if (typeof hp === "string") ctx.addIssue({ code: "custom", message: hp });
-    })
-    .default("127.0.0.1:8080")
+  address: HostPortOption.default("127.0.0.1:8080")
     .describe(
       'host:port to serve the streams, /metrics and the dashboard on (default "127.0.0.1:8080"; "[::1]:8080" for IPv6). ' +
         "A non-loopback address requires `auth`.",
@@ -68,12 +62,6 @@ export const SseOptions = z.strictObject({
     .default(30)
     .describe("Seconds between frames on the metrics stream when the request has no `interval` (default 30, 1 to 86400)."),
   auth: AuthOptions.optional(),
-  tls: z
-    .strictObject({
-      cert: z.string().min(1).describe("Path of the PEM certificate (chain) file."),
-      key: z.string().min(1).describe("Path of the PEM private key file."),
-    })
-    .optional()
-    .describe("Serve HTTPS instead of HTTP on `address`. Default: plain HTTP."),
+  tls: HttpsFilesOption.optional().describe("Serve HTTPS instead of HTTP on `address` (streams, /metrics and the dashboard). Default: plain HTTP."),
 });
 export type SseOptions = z.infer<typeof SseOptions>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseAddress } from "../../../core/index.js";
+import { HostPortOption, HttpsFilesOption } from "../../../core/index.js";
 
 export const MAX_BODY_BYTES_LIMIT = 64 * 1024 * 1024;
 const EVENT_TYPE = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
@@ -41,13 +41,7 @@ export const WebhookAuthOptions = z
 export type WebhookAuthOptions = z.infer<typeof WebhookAuthOptions>;
 
 export const WebhookOptions = z.strictObject({
-  address: z
-    .string()
-    .superRefine((address, ctx) => {
-      const hp = parseAddress(address);
-      if (typeof hp === "string") ctx.addIssue({ code: "custom", message: hp });
-    })
-    .default("127.0.0.1:8081")
+  address: HostPortOption.default("127.0.0.1:8081")
     .describe(
       'host:port to accept posts on (default "127.0.0.1:8081"; "[::1]:8081" for IPv6). May be the address of an `sse` sink: both share one server. ' +
         'A non-loopback address requires `auth` (or `"auth": "none"`).',
@@ -102,12 +96,6 @@ export const WebhookOptions = z.strictObject({
       'Credentials a post must carry: `bearer` tokens and/or an `hmac` signature (a request passes with any one of them). ' +
         'Not needed on a loopback address; elsewhere required, or "none" to accept unauthenticated posts on purpose.',
     ),
-  tls: z
-    .strictObject({
-      cert: z.string().min(1).describe("Path of the PEM certificate (chain) file."),
-      key: z.string().min(1).describe("Path of the PEM private key file."),
-    })
-    .optional()
-    .describe("Serve HTTPS instead of HTTP on `address`. Default: plain HTTP."),
+  tls: HttpsFilesOption.optional().describe("Accept posts over HTTPS instead of HTTP on `address`. Default: plain HTTP."),
 });
 export type WebhookOptions = z.infer<typeof WebhookOptions>;
