@@ -54,14 +54,14 @@ describe("webhook body parsing", () => {
     expect(parse("application/x-ndjson", "\n\n")).toMatchObject({ ok: false, status: 400, details: "empty body: nothing to ingest" });
   });
 
-  it("turns text lines into { message } events; a JSON-object line keeps its fields", () => {
+  it("turns every text line into a { message } event, even one that looks like JSON", () => {
     const r = parse("text/plain;charset=UTF-8", 'first line\r\n\n  \nsecond {x}\n{"type":"app.up","v":1}\n');
     expect(r).toEqual({
       ok: true,
       events: [
         { type: "webhook.event", data: { message: "first line", remoteIp: "192.0.2.7" } },
         { type: "webhook.event", data: { message: "second {x}", remoteIp: "192.0.2.7" } },
-        { type: "app.up", data: { v: 1, remoteIp: "192.0.2.7" } },
+        { type: "webhook.event", data: { message: '{"type":"app.up","v":1}', remoteIp: "192.0.2.7" } },
       ],
     });
   });

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
-import { isPlainObject, lineToEvent, recordToEvent, type LiveEventInput, type RecordOptions } from "../../../core/index.js";
+import { isPlainObject, recordToEvent, type LiveEventInput, type RecordOptions } from "../../../core/index.js";
 
 /** A request body that cannot be ingested: the status and JSON body of the answer (CONTRACT 5). */
 export interface BodyError {
@@ -48,8 +48,8 @@ export function parseMediaType(header: string | undefined): MediaType | BodyErro
 
 /**
  * Decodes and parses one request body into events, all or nothing (CONTRACT 5): a JSON object
- * or array of objects, NDJSON (one object per line) or text (one event per line; a line that is
- * a JSON object keeps its fields, as on stdin). Blank lines are skipped; a body without events
+ * or array of objects, NDJSON (one object per line) or text (one `{ message }` event per
+ * line). Blank lines are skipped; a body without events
  * is a 400. `contentType`: the header, or what parseMediaType made of it.
  */
 export function parseBody(contentType: string | undefined | MediaType | BodyError, body: Buffer, record: RecordOptions): ParsedBody {
@@ -137,7 +137,9 @@ function parseText(text: string, record: RecordOptions): ParsedBody {
     if (end < 0) end = text.length;
     const raw = text.slice(start, end > start && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
     start = end + 1;
-    if (!isBlank(raw)) events.push(lineToEvent(raw, record));
+    // CONTRACT 5: text is text (`{ message: line }`), even a line that looks like JSON;
+    // records are posted as application/json or application/x-ndjson.
+    if (!isBlank(raw)) events.push({ type: record.defaultType, data: { message: raw, ...record.extra } });
   }
   return { ok: true, events };
 }
