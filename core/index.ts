@@ -49,3 +49,4 @@ export { didYouMean } from "./lib/did-you-mean.js";
 export { dropCounter, componentMetricId } from "./metrics/drops.js";
 export { BoundedWriter, endOfBurst, type BoundedWriterOptions, type DropReport, type WritableLike } from "./lib/bounded-writer.js";
 export { HostPortOption, HttpsFilesOption } from "./lib/option-schemas.js";
+export { utf8Boundary, utf8End } from "./lib/utf8.js";

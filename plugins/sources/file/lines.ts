@@ -1,3 +1,4 @@
+import { utf8Boundary } from "../../../core/index.js";
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -194,11 +195,3 @@ function lastBytes(buf: Buffer): Buffer {
   return buf.length <= TAIL_BYTES ? buf : Buffer.from(buf.subarray(buf.length - TAIL_BYTES));
 }
 
-/** The largest length <= max that does not end inside a UTF-8 sequence. */
-export function utf8Boundary(buf: Buffer, max: number): number {
-  if (buf.length <= max) return buf.length;
-  let i = max;
-  // Back over continuation bytes (10xxxxxx) to the lead byte of the character at the cut.
-  while (i > 0 && max - i < 3 && (buf[i] & 0xc0) === 0x80) i--;
-  return i;
-}

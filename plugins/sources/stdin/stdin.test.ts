@@ -11,7 +11,8 @@ import type { LiveEventInput, Source } from "../../../core/index.js";
 import { createPlugin } from "../../../core/testing.js";
 import stdin from "./index.js";
 import { StdinOptions } from "./options.js";
-import { LineSplitter, linesToEvents, utf8Boundary, type LinesOptions } from "./stdin.js";
+import { LineSplitter, linesToEvents, type LinesOptions } from "./stdin.js";
+import { utf8Boundary } from "../../../core/index.js";
 
 const opts = (o: Partial<LinesOptions> = {}): LinesOptions => ({ ...StdinOptions.parse({}), ...o });
 

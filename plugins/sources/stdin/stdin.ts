@@ -8,6 +8,7 @@ import {
   MetricsRegistry,
   OPTIONS,
   SCHEDULER,
+  utf8Boundary,
   type LiveEventInput,
   type Logger,
   type Source,
@@ -80,14 +81,6 @@ export class LineSplitter {
   }
 }
 
-/** The largest length <= max that does not end inside a UTF-8 sequence. */
-export function utf8Boundary(buf: Buffer, max: number): number {
-  if (buf.length <= max) return buf.length;
-  let i = max;
-  // Back over continuation bytes (10xxxxxx) to the lead byte of the character at the cut.
-  while (i > 0 && max - i < 3 && (buf[i] & 0xc0) === 0x80) i--;
-  return i;
-}
 
 /**
  * One event per line of `readable`, completing at its end. Text lines become `{ type, data: {

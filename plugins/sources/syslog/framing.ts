@@ -1,3 +1,4 @@
+import { utf8End } from "../../../core/index.js";
 /**
  * RFC 6587 framing of syslog over a byte stream (TCP, TLS). Pure.
  *
@@ -252,15 +253,3 @@ export function utf8Cut(b: Buffer, max: number): number {
   return utf8End(b, 0, Math.min(b.length, max));
 }
 
-/**
- * The largest end <= `end` such that b[start, end) does not stop inside a multi-byte UTF-8
- * character. Looks back only (at most 3 bytes), so it works on a cut whose next byte is gone.
- */
-export function utf8End(b: Buffer, start: number, end: number): number {
-  let lead = end - 1;
-  while (lead >= start && end - lead <= 3 && (b[lead] & 0xc0) === 0x80) lead--;
-  if (lead < start) return end;
-  const c = b[lead];
-  const size = c >= 0xf0 && c <= 0xf7 ? 4 : c >= 0xe0 ? (c <= 0xef ? 3 : 1) : c >= 0xc0 ? 2 : 1;
-  return end - lead < size ? lead : end;
-}

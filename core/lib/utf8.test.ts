@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { utf8Boundary, utf8End } from "./utf8.js";
+
+describe("utf8Boundary", () => {
+  it.each([
+    ["ab😀", 3, 2],
+    ["ab😀", 5, 2],
+    ["ab😀", 6, 6],
+    ["abc", 2, 2],
+    ["é", 1, 0],
+    ["aé", 2, 1],
+  ])("%s cut at %i keeps %i bytes", (s, max, out) => expect(utf8Boundary(Buffer.from(s), max)).toBe(out));
+
+  it("never cuts a valid string inside a character", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.nat(64), (s, max) => {
+        const b = Buffer.from(s);
+        const n = utf8Boundary(b, max);
+        if (b.length <= max) expect(n).toBe(b.length);
+        else expect(n).toBeLessThanOrEqual(max);
+        expect(Buffer.from(b.subarray(0, n).toString()).equals(b.subarray(0, n))).toBe(true);
+      }),
+    );
+  });
+
+  it("utf8End looks back only", () => {
+    const b = Buffer.from("x😀");
+    expect(utf8End(b, 0, 3)).toBe(1);
+    expect(utf8End(b, 0, 5)).toBe(5);
+  });
+});
