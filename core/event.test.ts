@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { EventIdGenerator, isEventType, toCreatedAt } from "./event.js";
+import { EventIdGenerator, eventToJson, isEventType, toCreatedAt } from "./event.js";
 
 describe("event ids", () => {
   it("are unique and increase part by part even when the clock goes back", () => {
@@ -51,4 +51,17 @@ describe("event types", () => {
     ["", false],
     ["a b", false],
   ])("%s valid: %s", (t, ok) => expect(isEventType(t)).toBe(ok));
+});
+
+describe("eventToJson", () => {
+  const base = { id: "1-1", type: "a.b", createdAt: "2026-01-01T00:00:00.000Z" };
+  it("is plain JSON for plain data", () => {
+    expect(JSON.parse(eventToJson({ ...base, data: { n: 1 } }))).toEqual({ ...base, data: { n: 1 } });
+  });
+  it("writes BigInt as text and replaces circular data, keeping the envelope", () => {
+    expect(JSON.parse(eventToJson({ ...base, data: { big: 12345678901234567890n } })).data).toEqual({ big: "12345678901234567890" });
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    expect(JSON.parse(eventToJson({ ...base, data: loop }))).toEqual({ ...base, data: { unserializable: true } });
+  });
 });

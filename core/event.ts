@@ -75,3 +75,25 @@ export class EventIdGenerator {
     return `${this.lastMs}-${++this.seq}`;
   }
 }
+
+/**
+ * The event as JSON, never throwing: the fast path is a plain JSON.stringify; only data JSON
+ * cannot carry pays for a replacer (BigInt as text), and circular data is replaced by
+ * `{ "unserializable": true }` with the envelope kept.
+ */
+export function eventToJson(event: LiveEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    try {
+      return JSON.stringify(event, bigintAsText);
+    } catch {
+      const { id, type, createdAt, text } = event;
+      return JSON.stringify({ id, type, createdAt, text, data: { unserializable: true } });
+    }
+  }
+}
+
+function bigintAsText(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}

@@ -1,7 +1,7 @@
 /**
  * How the console sink prints one event. Pure: the same event and options give the same line.
  */
-import type { LiveEvent } from "../../../core/index.js";
+import { eventToJson, type LiveEvent } from "../../../core/index.js";
 
 export interface FormatOptions {
   format: "json" | "pretty";
@@ -14,22 +14,9 @@ export const TYPE_WIDTH = 24;
 
 /** The event as one line, newline included. Never throws: data that JSON cannot carry is replaced. */
 export function formatEvent(event: LiveEvent, o: FormatOptions): string {
-  return o.format === "json" ? `${toJson(event)}\n` : `${pretty(event, o.color)}\n`;
+  return o.format === "json" ? `${eventToJson(event)}\n` : `${pretty(event, o.color)}\n`;
 }
 
-function toJson(value: unknown): string {
-  try {
-    return JSON.stringify(value, jsonSafe) ?? "null";
-  } catch {
-    // Circular data: keep the envelope, say what happened to the data.
-    const e = value as LiveEvent;
-    return JSON.stringify({ id: e.id, type: e.type, createdAt: e.createdAt, text: e.text, data: { unserializable: true } }, jsonSafe);
-  }
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
-}
 
 const ESC = "\u001b[";
 const paint = (on: boolean, code: string, s: string): string => (on ? `${ESC}${code}m${s}${ESC}0m` : s);
@@ -70,6 +57,15 @@ export function sanitize(s: string): string {
 }
 
 const BARE = /^[^\s"=\\]+$/;
+
+/** A data value as JSON text for the pretty line; circular values are named, not thrown. */
+function toJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? "null";
+  } catch {
+    return '"[unserializable]"';
+  }
+}
 
 function formatValue(value: unknown): string {
   if (typeof value === "string") return sanitize(BARE.test(value) ? value : toJson(value));

@@ -12,6 +12,7 @@ import {
   PluginProblems,
   SCHEDULER,
   type Counter,
+  eventToJson,
   type LiveEvent,
   type Logger,
   type Sink,
@@ -21,16 +22,7 @@ import type { FileOptions } from "./options.js";
 
 /** One event as one JSON line; never throws (BigInt as text, circular data replaced). */
 export function toJsonLine(event: LiveEvent): string {
-  try {
-    return `${JSON.stringify(event, bigintAsText)}\n`;
-  } catch {
-    const { id, type, createdAt, text } = event;
-    return `${JSON.stringify({ id, type, createdAt, text, data: { unserializable: true } })}\n`;
-  }
-}
-
-function bigintAsText(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
+  return `${eventToJson(event)}\n`;
 }
 
 /** Opens `path` for appending (parents created); resolves once the file is open. */
