@@ -50,3 +50,4 @@ export { dropCounter, componentMetricId } from "./metrics/drops.js";
 export { BoundedWriter, endOfBurst, type BoundedWriterOptions, type DropReport, type WritableLike } from "./lib/bounded-writer.js";
 export { HostPortOption, HttpsFilesOption } from "./lib/option-schemas.js";
 export { utf8Boundary, utf8End } from "./lib/utf8.js";
+export { SecretSet } from "./lib/secret-set.js";
