@@ -21,6 +21,7 @@ import { PluginProblems, type Operator, type Problem, type Sink, type Source } f
 import { ConfigError, type ComponentConfig, type PipelineConfig } from "../config/model.js";
 import { toEventType } from "../lib/record.js";
 import { instantiate, type Services } from "./instantiate.js";
+import type { Counter } from "../metrics/registry.js";
 
 /** How a run ended: `failed` lists components that stopped on an error (`sinks.out`). */
 export interface RunResult {
@@ -62,6 +63,7 @@ export class Pipeline {
   private stopping = false;
   private readonly drainTimeoutMs: number;
   private readonly maxOperatorRestarts: number;
+  private readonly errors: Counter;
 
   constructor(
     private readonly config: PipelineConfig,
@@ -70,6 +72,7 @@ export class Pipeline {
   ) {
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.maxOperatorRestarts = options.maxOperatorRestarts ?? 1000;
+    this.errors = services.metrics.counter("pipeline.errors", "Errors thrown by components");
   }
 
   /**
@@ -247,7 +250,6 @@ export class Pipeline {
    */
   private guardOperator(c: ComponentConfig, operator: Operator) {
     const fn = operator.operator();
-    const errors = this.services.metrics.counter("pipeline.errors", "Errors thrown by components");
     return (input: Observable<LiveEvent>) =>
       input.pipe(fn).pipe(
         retry({
@@ -255,7 +257,7 @@ export class Pipeline {
           resetOnSuccess: true,
           // A synchronous notifier: the operator is subscribed again before the next event.
           delay: (err: unknown) => {
-            errors.inc();
+            this.errors.inc();
             this.services.logger.error({ component: c.path, err: errText(err) }, `${c.path} threw; event lost, operator restarted`);
             return of(0);
           },
@@ -285,7 +287,7 @@ export class Pipeline {
 
   private report(path: string, err: unknown, what = "failed"): void {
     this.failed.add(path);
-    this.services.metrics.counter("pipeline.errors", "Errors thrown by components").inc();
+    this.errors.inc();
     this.services.logger.error({ component: path, err: errText(err) }, `${path} ${what}: ${errText(err)}`);
   }
 
