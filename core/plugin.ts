@@ -35,6 +35,12 @@ export interface Operator {
  * on); `stop()` closes, and is safe twice and without `start()`.
  */
 export interface Sink {
+  /**
+   * True when this sink confirms each event itself through `DELIVERY` (`confirm` once it is
+   * written or acknowledged, `fail` on an error). Otherwise core confirms an event when it
+   * hands it to `consume()`, which is right for a live view.
+   */
+  readonly acknowledges?: boolean;
   start?(): Promise<void>;
   consume(events: Observable<LiveEvent>): Promise<void>;
   stop?(): Promise<void>;

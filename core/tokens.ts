@@ -3,6 +3,7 @@ import type { SchedulerLike } from "rxjs";
 import type { CheckpointStore } from "./state/checkpoints.js";
 import type { HttpServers } from "./http/pool.js";
 import type { MetricsRegistry } from "./metrics/registry.js";
+import type { Delivery } from "./delivery.js";
 
 /**
  * DI tokens. `Symbol.for` so a plugin package that bundles its own copy of livetap's API
@@ -23,3 +24,5 @@ export const SCHEDULER: Token<SchedulerLike> = token("scheduler");
 export const CHECKPOINTS: Token<CheckpointStore> = token("checkpoints");
 /** Shared HTTP servers: two plugins on one address get one fastify instance. */
 export const HTTP_SERVERS: Token<HttpServers> = token("http");
+/** Delivery acknowledgements, scoped to the component (see `Delivery`). */
+export const DELIVERY: Token<Delivery> = token("delivery");
