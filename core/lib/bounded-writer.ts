@@ -22,7 +22,7 @@ export interface DropReport {
   warn: (dropped: number) => void;
 }
 
-export interface BoundedWriterOptions {
+export interface BoundedWriterOptions<T = unknown> {
   /** A chunk that would take the bytes held here plus the writable's own buffer past this is refused. */
   maxBufferBytes: number;
   /**
@@ -36,6 +36,13 @@ export interface BoundedWriterOptions {
   onFailure?: (err: Error) => void;
   /** Counting and warning about refused chunks; without it they are only in `droppedChunks`. */
   drops?: DropReport;
+  /**
+   * Told the tags of accepted chunks once the writable has taken them (its write callback
+   * ran), in order, one call per write: how a sink confirms events (CONTRACT 7).
+   */
+  written?: (tags: T[]) => void;
+  /** Told the tags of accepted chunks that will never be written because the writable failed. */
+  unwritten?: (tags: T[], err: Error) => void;
 }
 
 const DROP_WARN_EVERY_MS = 1000;
@@ -55,8 +62,10 @@ export function endOfBurst(flush: () => void): Unsubscribable {
  * one batch sits in the writable's buffer; a chunk past `maxBufferBytes` is refused (dropped)
  * rather than held. After a failure nothing more is written and waiters are rejected.
  */
-export class BoundedWriter {
+export class BoundedWriter<T = unknown> {
   private pending: string[] = [];
+  /** Tags of the pending chunks that have one (events to confirm), in order. */
+  private tags: T[] = [];
   private pendingBytes = 0;
   /** Writes handed to `out` whose callback has not run yet. */
   private inflight = 0;
@@ -74,7 +83,7 @@ export class BoundedWriter {
 
   constructor(
     private readonly out: WritableLike,
-    private readonly opts: BoundedWriterOptions,
+    private readonly opts: BoundedWriterOptions<T>,
   ) {
     this.schedule = opts.schedule ?? endOfBurst;
     this.batchBytes = opts.batchBytes ?? Number.POSITIVE_INFINITY;
@@ -106,8 +115,11 @@ export class BoundedWriter {
     return this.refusedBytes;
   }
 
-  /** Queues a chunk; false when it was dropped (over `maxBufferBytes`, or the writable failed). */
-  write(chunk: string): boolean {
+  /**
+   * Queues a chunk; false when it was dropped (over `maxBufferBytes`, or the writable failed).
+   * A `tag` comes back through `written` once the chunk is written.
+   */
+  write(chunk: string, tag?: T): boolean {
     const bytes = Buffer.byteLength(chunk);
     if (this.failure || this.bufferedBytes + bytes > this.opts.maxBufferBytes) {
       this.drop(bytes);
@@ -115,6 +127,7 @@ export class BoundedWriter {
     }
     this.pending.push(chunk);
     this.pendingBytes += bytes;
+    if (tag !== undefined) this.tags.push(tag);
     // 'drain' flushes; a write now would only pile into the writable's buffer.
     if (this.waitingDrain) return true;
     if (this.pendingBytes >= this.batchBytes) this.flush();
@@ -131,7 +144,18 @@ export class BoundedWriter {
     this.pending = [];
     this.pendingBytes = 0;
     this.inflight++;
-    if (!this.out.write(chunk, this.onWritten)) {
+    const tags = this.tags;
+    let done = this.onWritten;
+    if (tags.length > 0) {
+      this.tags = [];
+      // One closure per write (a batch of chunks), not per chunk.
+      done = (err?: Error | null) => {
+        this.onWritten(err);
+        if (err) this.opts.unwritten?.(tags, err);
+        else this.opts.written?.(tags);
+      };
+    }
+    if (!this.out.write(chunk, done)) {
       this.waitingDrain = true;
       this.out.once("drain", this.onDrain);
     }
@@ -200,6 +224,9 @@ export class BoundedWriter {
     this.failure = err;
     this.pending = [];
     this.pendingBytes = 0;
+    const tags = this.tags;
+    this.tags = [];
+    if (tags.length > 0) this.opts.unwritten?.(tags, err);
     this.cancelFlush();
     this.opts.onFailure?.(err);
     this.settle();

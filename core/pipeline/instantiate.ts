@@ -4,10 +4,11 @@ import { asyncScheduler, type SchedulerLike } from "rxjs";
 import pino, { type Logger } from "pino";
 import { join } from "node:path";
 import type { PluginDefinition, PluginInstanceOf, PluginKind } from "../plugin.js";
-import { CHECKPOINTS, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, SCHEDULER } from "../tokens.js";
+import { CHECKPOINTS, DELIVERY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, SCHEDULER } from "../tokens.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import { FileCheckpointStore, type CheckpointStore } from "../state/checkpoints.js";
 import { HttpServerPool, type HttpServers } from "../http/pool.js";
+import { DeliveryHub } from "./delivery.js";
 
 /** The process-wide services every component shares. */
 export interface Services {
@@ -16,14 +17,19 @@ export interface Services {
   scheduler: SchedulerLike;
   http: HttpServerPool;
   dataDir: string;
+  /** Delivery acknowledgements: one hub per pipeline, a `Delivery` per component. */
+  delivery: DeliveryHub;
 }
 
 export function defaultServices(overrides: Partial<Services> = {}): Services {
   const logger = overrides.logger ?? pino({ level: "silent" });
+  const metrics = overrides.metrics ?? new MetricsRegistry();
+  const scheduler = overrides.scheduler ?? asyncScheduler;
   return {
     logger,
-    metrics: overrides.metrics ?? new MetricsRegistry(),
-    scheduler: overrides.scheduler ?? asyncScheduler,
+    metrics,
+    scheduler,
+    delivery: overrides.delivery ?? new DeliveryHub({ metrics, scheduler, logger }),
     http: overrides.http ?? new HttpServerPool(logger),
     dataDir: overrides.dataDir ?? join(process.cwd(), ".livetap"),
   };
@@ -53,6 +59,7 @@ export function instantiate<K extends PluginKind>(
   c.register(SCHEDULER, { useValue: services.scheduler });
   c.register(CHECKPOINTS, { useValue: checkpoints });
   c.register(HTTP_SERVERS, { useValue: http });
+  c.register(DELIVERY, { useValue: services.delivery.forComponent(path, definition.kind, options) });
   const Plugin = definition.plugin;
   if (Plugin.inject) {
     // Plain JS plugins list their tokens instead of using decorators.

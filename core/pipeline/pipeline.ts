@@ -21,6 +21,7 @@ import { PluginProblems, type Operator, type Problem, type Sink, type Source } f
 import { ConfigError, type ComponentConfig, type PipelineConfig } from "../config/model.js";
 import { toEventType } from "../lib/record.js";
 import { instantiate, type Services } from "./instantiate.js";
+import { DeliveryHub, carryReceipt } from "./delivery.js";
 import type { Counter } from "../metrics/registry.js";
 
 /** How a run ended: `failed` lists components that stopped on an error (`sinks.out`). */
@@ -64,16 +65,21 @@ export class Pipeline {
   private readonly drainTimeoutMs: number;
   private readonly maxOperatorRestarts: number;
   private readonly errors: Counter;
+  private readonly services: Services;
 
   constructor(
     private readonly config: PipelineConfig,
-    private readonly services: Services,
+    services: Omit<Services, "delivery"> & { delivery?: DeliveryHub },
     options: PipelineOptions = {},
   ) {
+    this.services = { ...services, delivery: services.delivery ?? new DeliveryHub(services) };
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.maxOperatorRestarts = options.maxOperatorRestarts ?? 1000;
     this.errors = services.metrics.counter("pipeline.errors", "Errors thrown by components");
+    this.live = liveComponents(config);
   }
+  /** Components on a path to a sink: only they are ever subscribed. */
+  private readonly live: Set<string>;
 
   /**
    * Creates every component, runs their start(), binds the HTTP listeners, then wires and
@@ -165,6 +171,7 @@ export class Pipeline {
     for (const b of this.built) {
       const c = b.config;
       if (b.source) {
+        this.trackFanOut(c);
         const shared = connectable(this.sourceStream(c, b.source), { connector: () => new Subject<LiveEvent>(), resetOnDisconnect: false });
         sources.push(shared);
         outputs.set(c.name, shared);
@@ -195,7 +202,25 @@ export class Pipeline {
   }
 
   private consumerCount(name: string): number {
-    return this.config.components.reduce((n, c) => n + c.inputs.filter((i) => i === name).length, 0);
+    return this.config.components.reduce((n, c) => n + (this.live.has(c.name) ? c.inputs.filter((i) => i === name).length : 0), 0);
+  }
+
+  /** Tells the source's delivery ledger how many consumers each event reaches and which operators it crosses. */
+  private trackFanOut(c: ComponentConfig): void {
+    const ledger = this.services.delivery.source(c.path);
+    if (!ledger) return;
+    ledger.fanout = this.consumerCount(c.name);
+    const downstream = new Set<string>();
+    const walk = (name: string) => {
+      for (const d of this.config.components) {
+        if (d.kind === "operator" && this.live.has(d.name) && d.inputs.includes(name) && !downstream.has(d.path)) {
+          downstream.add(d.path);
+          walk(d.name);
+        }
+      }
+    };
+    walk(c.name);
+    ledger.downstream = [...downstream].map((p) => this.services.delivery.operator(p)).filter((o) => o !== undefined);
   }
 
   private sourceStream(c: ComponentConfig, source: Source): Observable<LiveEvent> {
@@ -240,6 +265,7 @@ export class Pipeline {
     if (input.details !== undefined) event.details = input.details;
     event.data = typeof input.data === "object" && input.data !== null ? input.data : {};
     event[RECEIVED_AT] = now;
+    carryReceipt(input, event);
     return event;
   }
 
@@ -250,13 +276,38 @@ export class Pipeline {
    */
   private guardOperator(c: ComponentConfig, operator: Operator) {
     const fn = operator.operator();
+    const { delivery } = this.services;
+    const ledger = delivery.operator(c.path);
+    const extra = this.consumerCount(c.name) - 1;
+    // The event the operator is on: when it throws, that one event is lost (and settled).
+    let current: LiveEvent | undefined;
+    const counted = (input: Observable<LiveEvent>): Observable<LiveEvent> =>
+      ledger
+        ? input.pipe(
+            tap((e) => {
+              ledger.eventsIn++;
+              current = e;
+            }),
+            fn,
+            tap((e) => {
+              ledger.eventsOut++;
+              current = undefined;
+              if (extra > 0) delivery.fanOut(e, extra);
+            }),
+          )
+        : input.pipe(fn);
     return (input: Observable<LiveEvent>) =>
-      input.pipe(fn).pipe(
+      counted(input).pipe(
         retry({
           count: this.maxOperatorRestarts,
           resetOnSuccess: true,
           // A synchronous notifier: the operator is subscribed again before the next event.
           delay: (err: unknown) => {
+            if (current && ledger) {
+              ledger.dropped++;
+              delivery.release(current);
+              current = undefined;
+            }
             this.errors.inc();
             this.services.logger.error({ component: c.path, err: errText(err) }, `${c.path} threw; event lost, operator restarted`);
             return of(0);
@@ -272,10 +323,14 @@ export class Pipeline {
   private async runSink(c: ComponentConfig, sink: Sink, input: Observable<LiveEvent>): Promise<void> {
     const { metrics, scheduler } = this.services;
     const latency = metrics.histogram("event.latency");
+    const { delivery } = this.services;
+    // A sink that does not confirm events itself has them once they are handed to it.
+    const confirmOnHandOff = sink.acknowledges !== true;
     const observed = input.pipe(
       tap((e) => {
         const at = (e as StampedEvent)[RECEIVED_AT];
         if (at !== undefined) latency.observe(scheduler.now() - at);
+        if (confirmOnHandOff) delivery.release(e);
       }),
     );
     try {
@@ -308,6 +363,19 @@ export class Pipeline {
     })();
     return this.closing;
   }
+}
+
+/** Names of the components on a path to a sink (reverse walk over inputs). */
+function liveComponents(config: PipelineConfig): Set<string> {
+  const byName = new Map(config.components.map((c) => [c.name, c]));
+  const live = new Set<string>();
+  const visit = (name: string) => {
+    if (live.has(name)) return;
+    live.add(name);
+    for (const i of byName.get(name)?.inputs ?? []) visit(i);
+  };
+  for (const c of config.components) if (c.kind === "sink") visit(c.name);
+  return live;
 }
 
 function toProblems(c: ComponentConfig, err: unknown, what: string): Problem[] {

@@ -4,10 +4,10 @@ import type { FilterOptions } from "./options.js";
 
 /**
  * Keeps the events that match `include` (all, when absent) and do not match `exclude` (none,
- * when absent); `dropped` is called once per dropped event. Stateless, so there is nothing to
+ * when absent); `dropped` is called with each dropped event. Stateless, so there is nothing to
  * hold per subscription: the conditions are compiled once, when the operator is made.
  */
-export function filterEvents(o: FilterOptions, dropped: () => void = () => undefined): MonoTypeOperatorFunction<LiveEvent> {
+export function filterEvents(o: FilterOptions, dropped: (event: LiveEvent) => void = () => undefined): MonoTypeOperatorFunction<LiveEvent> {
   const include = o.include === undefined ? undefined : compileEventCondition(o.include);
   const exclude = o.exclude === undefined ? undefined : compileEventCondition(o.exclude);
   const inc = include && !include.matchesAll ? include.predicate : undefined;
@@ -16,7 +16,7 @@ export function filterEvents(o: FilterOptions, dropped: () => void = () => undef
   if (!keep) return identity;
   return filter((e) => {
     if (keep(e)) return true;
-    dropped();
+    dropped(e);
     return false;
   });
 }

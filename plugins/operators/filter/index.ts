@@ -1,5 +1,5 @@
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { defineOperator, dropCounter, inject, injectable, LOGGER, METRICS, OPTIONS, type LiveEvent, type Logger, type MetricsRegistry, type Operator } from "../../../core/index.js";
+import { defineOperator, DELIVERY, dropCounter, inject, injectable, LOGGER, METRICS, OPTIONS, type Delivery, type LiveEvent, type Logger, type MetricsRegistry, type Operator } from "../../../core/index.js";
 import { filterEvents } from "./filter.js";
 import { FilterOptions } from "./options.js";
 
@@ -9,11 +9,12 @@ export class FilterOperator implements Operator {
     @inject(OPTIONS) private readonly opts: FilterOptions,
     @inject(METRICS) private readonly metrics: MetricsRegistry,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   operator(): MonoTypeOperatorFunction<LiveEvent> {
     this.logger.debug({ include: this.opts.include, exclude: this.opts.exclude }, "filter conditions");
-    return filterEvents(this.opts, dropCounter(this.metrics, this.logger, "filter"));
+    return filterEvents(this.opts, dropCounter(this.metrics, this.logger, "filter", this.delivery));
   }
 }
 

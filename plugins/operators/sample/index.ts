@@ -1,5 +1,5 @@
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { defineOperator, dropCounter, inject, injectable, LOGGER, METRICS, OPTIONS, type LiveEvent, type Logger, type MetricsRegistry, type Operator } from "../../../core/index.js";
+import { defineOperator, DELIVERY, dropCounter, inject, injectable, LOGGER, METRICS, OPTIONS, type Delivery, type LiveEvent, type Logger, type MetricsRegistry, type Operator } from "../../../core/index.js";
 import { SampleOptions } from "./options.js";
 import { sampleEvents } from "./sample.js";
 
@@ -9,10 +9,11 @@ export class SampleOperator implements Operator {
     @inject(OPTIONS) private readonly opts: SampleOptions,
     @inject(METRICS) private readonly metrics: MetricsRegistry,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   operator(): MonoTypeOperatorFunction<LiveEvent> {
-    return sampleEvents(this.opts, dropCounter(this.metrics, this.logger, "sample"));
+    return sampleEvents(this.opts, dropCounter(this.metrics, this.logger, "sample", this.delivery), undefined, (from, to) => this.delivery.replace(from, to));
   }
 }
 

@@ -11,9 +11,15 @@ export const SAMPLE_RATE_KEY = "sampleRate";
  * given, else at random. Events matching `alwaysKeep` pass unchanged. A kept sampled event is
  * a copy whose `data.sampleRate` is its weight (multiplied with a weight an earlier sampler
  * gave it); the input event is never modified, since other branches of the DAG share it.
- * `dropped` is called once per dropped event; `random` is the unseeded generator (tests).
+ * `dropped` is called with each dropped event and `replaced` with each weighed copy (so core's
+ * delivery tracking follows the copy); `random` is the unseeded generator (tests).
  */
-export function sampleEvents(o: SampleOptions, dropped: () => void = () => undefined, random: () => number = Math.random): MonoTypeOperatorFunction<LiveEvent> {
+export function sampleEvents(
+  o: SampleOptions,
+  dropped: (event: LiveEvent) => void = () => undefined,
+  random: () => number = Math.random,
+  replaced: (from: LiveEvent, to: LiveEvent) => LiveEvent = (_, to) => to,
+): MonoTypeOperatorFunction<LiveEvent> {
   const ratio = o.ratio ?? 1 / o.rate!;
   const weight = o.rate ?? 1 / o.ratio!;
   if (ratio >= 1) return identity;
@@ -37,8 +43,8 @@ export function sampleEvents(o: SampleOptions, dropped: () => void = () => undef
       return events.pipe(
         map((e) => {
           if (bypass !== undefined && bypass(e)) return e;
-          if (keep(e)) return weigh(e, weight);
-          dropped();
+          if (keep(e)) return replaced(e, weigh(e, weight));
+          dropped(e);
           return null;
         }),
         filter((e): e is LiveEvent => e !== null),

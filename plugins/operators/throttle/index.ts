@@ -5,11 +5,12 @@ import {
   dropCounter,
   inject,
   injectable,
+  DELIVERY,
   LOGGER,
   METRICS,
   OPTIONS,
   SCHEDULER,
-  type LiveEvent,
+  type Delivery, type LiveEvent,
   type Logger,
   type MetricsRegistry,
   type Operator,
@@ -24,13 +25,14 @@ export class ThrottleOperator implements Operator {
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
     @inject(METRICS) private readonly metrics: MetricsRegistry,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   operator(): MonoTypeOperatorFunction<LiveEvent> {
     const keysId = this.opts.key === undefined ? undefined : componentMetricId(this.logger, "keys");
     const keys = keysId === undefined ? undefined : this.metrics.gauge(keysId, "Keys this throttle tracks (bounded by maxKeys)");
     return throttleEvents(this.opts, this.clock, {
-      dropped: dropCounter(this.metrics, this.logger, "throttle"),
+      dropped: dropCounter(this.metrics, this.logger, "throttle", this.delivery),
       keys: keys && ((n) => keys.set(n)),
     });
   }

@@ -10,7 +10,7 @@ interface Bucket {
 
 /** What a throttle reports: each dropped event, and the number of keys it tracks whenever that changes. */
 export interface ThrottleHooks {
-  dropped?: () => void;
+  dropped?: (event: LiveEvent) => void;
   keys?: (tracked: number) => void;
 }
 
@@ -68,7 +68,7 @@ export function throttleEvents(o: ThrottleOptions, clock: SchedulerLike, hooks: 
         filter((e) => {
           const now = clock.now();
           if (take(key === undefined ? single : bucketOf(e, now), now)) return true;
-          dropped();
+          dropped(e);
           return false;
         }),
         finalize(() => {

@@ -1,6 +1,7 @@
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
 import {
   BoundedWriter,
+  DELIVERY,
   inject,
   injectable,
   LOGGER,
@@ -8,6 +9,7 @@ import {
   MetricsRegistry,
   OPTIONS,
   SCHEDULER,
+  type Delivery,
   type LiveEvent,
   type Logger,
   type Sink,
@@ -21,6 +23,8 @@ export interface PrinterServices {
   clock: SchedulerLike;
   /** For `color: "auto"`; default: the process environment. */
   env?: NodeJS.ProcessEnv;
+  /** Told each event once its line was written (CONTRACT 7); without it nothing is confirmed. */
+  delivery?: Delivery;
 }
 
 /** Whether pretty output gets ANSI colors on `out`. */
@@ -35,8 +39,9 @@ export function useColor(o: ConsoleOptions, out: { isTTY?: boolean }, env: NodeJ
  * format, write with a bounded buffer, count and report what had to be dropped.
  */
 export class EventPrinter {
-  private readonly writer: BoundedWriter;
+  private readonly writer: BoundedWriter<LiveEvent>;
   private readonly fmt: FormatOptions;
+  private readonly delivery: Delivery | undefined;
   private subscription: Subscription | undefined;
   private finish: ((err?: unknown) => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -49,8 +54,11 @@ export class EventPrinter {
     this.fmt = { format: opts.format, color: opts.format === "pretty" && useColor(opts, out, s.env) };
     const dropped = s.metrics.counter("console.dropped", "Events the console sink dropped because stdout was too slow or closed");
     const eventsDropped = s.metrics.counter("events.dropped", "Events dropped by operators or full buffers");
-    this.writer = new BoundedWriter(out, {
+    const delivery = (this.delivery = s.delivery);
+    this.writer = new BoundedWriter<LiveEvent>(out, {
       maxBufferBytes: opts.maxBufferBytes,
+      written: delivery && ((events) => delivery.confirmAll(events)),
+      unwritten: delivery && ((events, err) => events.forEach((e) => delivery.fail(e, err))),
       onFailure: (err) => {
         s.log.error({ err }, "console output failed");
         // Nothing more can be written: give up now rather than drop the rest of the stream.
@@ -77,7 +85,9 @@ export class EventPrinter {
       this.finish = done;
       this.subscription = events.subscribe({
         // A refused line is counted and warned about by the writer (see the constructor).
-        next: (event) => void this.writer.write(formatEvent(event, this.fmt)),
+        next: (event) => {
+          if (!this.writer.write(formatEvent(event, this.fmt), this.delivery && event)) this.delivery?.fail(event, this.writer.failed ?? new Error("stdout buffer full"));
+        },
         error: (err: unknown) => void this.writer.flushed().then(() => done(err), () => done(err)),
         complete: () => void this.writer.flushed().then(() => done(), done),
       });
@@ -103,6 +113,8 @@ export class EventPrinter {
 /** JSON lines (or pretty lines) on the process's stdout; `EventPrinter` does the work. */
 @injectable()
 export class ConsoleSink implements Sink {
+  /** Events are confirmed once their line is written to stdout. */
+  readonly acknowledges = true;
   private printer: EventPrinter | undefined;
 
   constructor(
@@ -110,10 +122,11 @@ export class ConsoleSink implements Sink {
     @inject(LOGGER) private readonly log: Logger,
     @inject(METRICS) private readonly metrics: MetricsRegistry,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   consume(events: Observable<LiveEvent>): Promise<void> {
-    this.printer ??= new EventPrinter(process.stdout, this.opts, { log: this.log, metrics: this.metrics, clock: this.clock });
+    this.printer ??= new EventPrinter(process.stdout, this.opts, { log: this.log, metrics: this.metrics, clock: this.clock, delivery: this.delivery });
     return this.printer.consume(events);
   }
 

@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
 import {
+  DELIVERY,
   inject,
   injectable,
   LOGGER,
@@ -12,6 +13,7 @@ import {
   PluginProblems,
   SCHEDULER,
   type Counter,
+  type Delivery,
   eventToJson,
   type LiveEvent,
   type Logger,
@@ -47,6 +49,8 @@ export async function openAppend(path: string): Promise<{ stream: WriteStream; f
 /** JSON lines appended to a file. start() opens it (problems are startup problems at `path`). */
 @injectable()
 export class FileSink implements Sink {
+  /** Events are confirmed once written to the OS, and after an fsync with `fsync: true` (CONTRACT 7). */
+  readonly acknowledges = true;
   private readonly path: string;
   private opening: Promise<Appender> | undefined;
   private subscription: Subscription | undefined;
@@ -60,6 +64,7 @@ export class FileSink implements Sink {
     @inject(LOGGER) private readonly log: Logger,
     @inject(METRICS) metrics: MetricsRegistry,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {
     this.path = resolve(opts.path);
     this.dropped = metrics.counter("file.dropped", "Events the file sink dropped because the disk was too slow or failing");
@@ -84,7 +89,9 @@ export class FileSink implements Sink {
           this.finish = done;
           this.subscription = events.subscribe({
             // A refused line is counted and warned about by the appender (see open()).
-            next: (event) => void appender.write(toJsonLine(event)),
+            next: (event) => {
+              if (!appender.write(toJsonLine(event), event)) this.delivery.fail(event, appender.failed ?? new Error("the file sink's buffer is full"));
+            },
             error: (err: unknown) => void this.flushed(appender).then(() => done(err), () => done(err)),
             complete: () => void this.flushed(appender).then(() => done(), done),
           });
@@ -127,6 +134,12 @@ export class FileSink implements Sink {
             clock: this.clock,
             warn: (dropped) =>
               this.log.warn({ dropped, path: this.path, maxBufferBytes: this.opts.maxBufferBytes }, "the file is slower than the pipeline: events dropped"),
+          },
+        }, {
+          fsyncEach: this.opts.fsync,
+          safe: (events) => this.delivery.confirmAll(events),
+          lost: (events, err) => {
+            for (const e of events) this.delivery.fail(e, err);
           },
         }),
       (err: NodeJS.ErrnoException) => {

@@ -26,6 +26,8 @@ export const FileOptions = z.strictObject({
   fsync: z
     .boolean()
     .default(true)
-    .describe("fsync the file when its input ends and on stop, so what was written survives a crash of the machine (default true)."),
+    .describe(
+      "fsync before an event counts as delivered (grouped: one fsync at a time covers every line written before it), and when the input ends and on stop, so what was confirmed to its source survives a crash of the machine (default true). false: an event is delivered once handed to the OS, which survives a crash of livetap but not of the machine.",
+    ),
 });
 export type FileOptions = z.infer<typeof FileOptions>;
