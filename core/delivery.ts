@@ -77,7 +77,7 @@ export const DeliveryOptionsShape = {
     .max(10_000_000)
     .default(10_000)
     .describe(
-      "Bound on this source's unsettled events (emitted but not yet confirmed by every sink): at the bound the source stops taking input the way its protocol allows. Memory for in-flight events is bounded by it.",
+      "Bound on this source's unsettled events, emitted but not yet confirmed by every sink (default 10000; 1 to 10000000): at the bound the source stops taking input the way its protocol allows, so memory for in-flight events is bounded by it. Its current value is the `sources.<name>.pending` gauge.",
     ),
   ackTimeoutMs: z
     .int()
@@ -85,8 +85,27 @@ export const DeliveryOptionsShape = {
     .max(3_600_000)
     .default(10_000)
     .describe(
-      "After this many ms an event that no sink confirmed and that an operator swallowed without telling core settles as lost (counted in pipeline.ack-timeouts).",
+      "Milliseconds after which an event that an operator swallowed without telling core settles as lost (default 10000; 1 to 3600000), counted in `pipeline.ack-timeouts` with a warning naming the operator. Events waiting in a slow sink are not affected: they wait.",
     ),
 };
 export const DeliveryOptions = z.strictObject(DeliveryOptionsShape);
 export type DeliveryOptions = z.infer<typeof DeliveryOptions>;
+
+/**
+ * A `Delivery` for a plugin built outside a pipeline (a benchmark, a hand-made test): every
+ * batch settles as it is tracked, nothing is ever full.
+ */
+export const untrackedDelivery: Delivery = Object.freeze({
+  track<T extends LiveEventInput>(events: T[], onSettled?: SettleCallback): T[] {
+    onSettled?.({ events: events.length, failed: 0, lost: 0 });
+    return events;
+  },
+  pending: 0,
+  full: false,
+  onCapacity: (resume: () => void) => resume(),
+  drop: () => undefined,
+  replace: <T extends LiveEvent>(_from: LiveEvent, to: T) => to,
+  confirm: () => undefined,
+  confirmAll: () => undefined,
+  fail: () => undefined,
+});

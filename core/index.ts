@@ -8,7 +8,7 @@ export { inject, injectable } from "tsyringe";
 export * from "./event.js";
 export * from "./plugin.js";
 export * from "./tokens.js";
-export { DeliveryOptions, DeliveryOptionsShape, type Delivery, type Settlement, type SettleCallback } from "./delivery.js";
+export { DeliveryOptions, DeliveryOptionsShape, untrackedDelivery, type Delivery, type Settlement, type SettleCallback } from "./delivery.js";
 export { recordToEvent, lineToEvent, toEventType, isPlainObject, type RecordOptions } from "./lib/record.js";
 export { parseAddress, isLoopback, urlFor, type HostPort } from "./lib/address.js";
 export {

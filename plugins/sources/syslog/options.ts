@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { didYouMean, parseAddress } from "../../../core/index.js";
+import { DeliveryOptionsShape, didYouMean, parseAddress } from "../../../core/index.js";
 import { parseZone } from "./time.js";
 
 /** RFC 5424 6.1: receivers must take 480 bytes; nothing shorter makes sense. */
@@ -77,6 +77,9 @@ export const SyslogOptions = z
       .min(1)
       .optional()
       .describe('CA certificates, PEM file path (mode "tls", optional): when set, clients must present a certificate signed by one of them (mutual TLS).'),
+    // At the bound tcp/tls sockets are no longer read (the kernel's window pushes back on the
+    // senders); udp datagrams are dropped and counted in `sources.<name>.dropped`.
+    ...DeliveryOptionsShape,
   })
   .superRefine((o, ctx) => {
     if (o.mode === "tls") {

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
 import type { SchedulerLike } from "rxjs";
-import { PluginProblems, type Counter, type Gauge, type LiveEventInput, type Logger, type MetricsRegistry, type Problem } from "../../../core/index.js";
+import { PluginProblems, type Counter, type Delivery, type Gauge, type LiveEventInput, type Logger, type MetricsRegistry, type Problem } from "../../../core/index.js";
 import { Framer, utf8Cut } from "./framing.js";
 import type { SyslogOptions } from "./options.js";
 import { parseSyslog, unparsedFrame } from "./parse.js";
@@ -36,6 +36,9 @@ export interface ReceiverDeps {
   log: Logger;
   metrics: MetricsRegistry;
   clock: SchedulerLike;
+  delivery: Delivery;
+  /** Datagrams dropped at maxPendingEvents (`sources.<name>.dropped`). */
+  dropped: Counter;
 }
 
 export interface BoundAddress {
@@ -68,6 +71,14 @@ export class Receiver {
   private readonly iso = new IsoClock();
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   private unreported = { truncated: 0, parseErrors: 0 };
+  /**
+   * Events of the read chunk (tcp/tls) or event-loop turn (udp) being handled: tracked as one
+   * batch, which is what keeps acknowledgements cheap.
+   */
+  private batch: LiveEventInput[] | undefined;
+  private udpBatchScheduled = false;
+  /** Connections paused at maxPendingEvents, resumed by onCapacity. */
+  private paused = false;
 
   private constructor(
     private readonly deps: ReceiverDeps,
@@ -147,7 +158,7 @@ export class Receiver {
     this.udp?.ref();
     this.server?.ref();
     const waiting = this.early.splice(0);
-    for (const e of waiting) emitter.next(e);
+    for (const e of this.deps.delivery.track(waiting)) emitter.next(e);
     if (this.earlyDropped > 0) {
       this.deps.log.warn({ dropped: this.earlyDropped }, "datagrams received before the pipeline started were dropped (queue full)");
       this.earlyDropped = 0;
@@ -186,7 +197,8 @@ export class Receiver {
   }
 
   private emit(event: LiveEventInput): void {
-    if (this.emitter) this.emitter.next(event);
+    if (this.batch) this.batch.push(event);
+    else if (this.emitter) this.emitter.next(event);
     else if (this.detached) return;
     else if (this.early.length < EARLY_DATAGRAMS) this.early.push(event);
     else this.earlyDropped++;
@@ -205,6 +217,41 @@ export class Receiver {
     }
     if (event.type === "syslog.unparsed" || truncated) this.warnAtMostEverySecond(event);
     this.emit(event);
+  }
+
+  /** Handles one read chunk of a connection: its events are tracked and emitted as one batch. */
+  chunk(push: () => void): void {
+    if (!this.emitter) return push();
+    this.batch = [];
+    try {
+      push();
+    } finally {
+      this.flushBatch();
+    }
+    if (this.deps.delivery.full) this.pauseConnections();
+  }
+
+  private flushBatch(): void {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (!batch || batch.length === 0 || !this.emitter) return;
+    const emitter = this.emitter;
+    for (const e of this.deps.delivery.track(batch)) emitter.next(e);
+  }
+
+  /** At maxPendingEvents: stop reading every connection until the pipeline settled enough. */
+  private pauseConnections(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const c of this.connections) c.pause();
+    this.deps.delivery.onCapacity(() => {
+      this.paused = false;
+      for (const c of this.connections) c.resume();
+    });
+  }
+
+  get readPaused(): boolean {
+    return this.paused;
   }
 
   private warnAtMostEverySecond(event: LiveEventInput): void {
@@ -228,14 +275,37 @@ export class Receiver {
     const max = this.deps.opts.maxLength;
     // One context for all datagrams: parsing is synchronous, only remoteIp changes.
     const ctx = this.context(undefined);
+    const { dropped } = this.deps;
+    const flush = () => {
+      this.udpBatchScheduled = false;
+      this.flushBatch();
+    };
     socket.on("message", (msg, rinfo) => {
       if (this.draining) return;
+      if (this.emitter) {
+        // A datagram cannot be asked to wait: at the bound it is dropped and counted.
+        if (this.maxPendingLeft() <= 0) {
+          dropped.inc();
+          return;
+        }
+        // Datagrams of one event-loop turn become one tracked batch.
+        this.batch ??= [];
+        if (!this.udpBatchScheduled) {
+          this.udpBatchScheduled = true;
+          setImmediate(flush);
+        }
+      }
       ctx.remoteIp = plainIp(rinfo.address);
       const truncated = msg.length > max;
       this.deliver(msg, 0, truncated ? utf8Cut(msg, max) : msg.length, truncated, ctx);
     });
     socket.on("error", (err) => this.deps.log.error({ err: err.message }, "syslog udp socket error"));
     socket.unref();
+  }
+
+  /** Room left under maxPendingEvents, counting the datagrams batched but not yet tracked. */
+  private maxPendingLeft(): number {
+    return this.deps.opts.maxPendingEvents - this.deps.delivery.pending - (this.batch?.length ?? 0);
   }
 
   private listenStream(server: net.Server, secure: boolean): void {
@@ -278,7 +348,7 @@ class Connection {
   private reading = false;
 
   constructor(
-    receiver: Receiver,
+    private readonly receiver: Receiver,
     private readonly socket: net.Socket,
     opts: SyslogOptions,
   ) {
@@ -301,7 +371,18 @@ class Connection {
   read(): void {
     if (this.reading) return;
     this.reading = true;
-    this.socket.on("data", (chunk: Buffer) => this.framer.push(chunk));
+    this.socket.on("data", (chunk: Buffer) => this.receiver.chunk(() => this.framer.push(chunk)));
+    // Adding a 'data' listener resumes the socket: keep it paused while the source is full.
+    if (this.receiver.readPaused) this.socket.pause();
+  }
+
+  /** Stops reading: the kernel's receive window fills and the sender's writes block. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   /** Emits the partial frame and closes (idle timeout, drain, close). */

@@ -274,6 +274,8 @@ describe("syslog options", () => {
       maxConnections: 1000,
       idleTimeoutSeconds: 0,
       timezone: "UTC",
+      maxPendingEvents: 10000,
+      ackTimeoutMs: 10000,
     });
   });
 

@@ -1,5 +1,7 @@
 import { Observable, share, type SchedulerLike } from "rxjs";
 import {
+  componentMetricId,
+  DELIVERY,
   inject,
   injectable,
   LOGGER,
@@ -9,6 +11,8 @@ import {
   parseAddress,
   PluginProblems,
   SCHEDULER,
+  untrackedDelivery,
+  type Delivery,
   type LiveEventInput,
   type Logger,
   type Source,
@@ -40,12 +44,15 @@ export class SyslogSource implements Source {
     @inject(LOGGER) log: Logger,
     @inject(METRICS) metrics: MetricsRegistry,
     @inject(SCHEDULER) clock: SchedulerLike,
+    // Defaulted for a source built by hand (benchmarks, tests): nothing is tracked then.
+    @inject(DELIVERY) delivery: Delivery = untrackedDelivery,
   ) {
     const address = parseAddress(opts.address);
     if (typeof address === "string") throw new PluginProblems([{ path: ["address"], message: address }]);
     const zone = parseZone(opts.timezone);
     if (typeof zone === "string") throw new PluginProblems([{ path: ["timezone"], message: zone }]);
-    this.deps = { opts, host: address.host, port: address.port, zone, log, metrics, clock };
+    const dropped = metrics.counter(componentMetricId(log, "dropped") ?? "syslog.dropped", "UDP datagrams dropped at maxPendingEvents");
+    this.deps = { opts, host: address.host, port: address.port, zone, log, metrics, clock, delivery, dropped };
     this.stream = new Observable<LiveEventInput>((subscriber) => {
       let receiver: Receiver | undefined;
       let gone = false;
