@@ -393,19 +393,20 @@ class Connection {
 }
 
 async function tlsOptions(opts: SyslogOptions): Promise<tls.TlsOptions> {
-  const problems: Problem[] = [];
-  const read = async (key: "cert" | "key" | "ca"): Promise<Buffer | undefined> => {
+  const read = async (key: "cert" | "key" | "ca"): Promise<Buffer | Problem | undefined> => {
     const path = opts[key];
     if (path === undefined) return undefined;
     try {
       return await readFile(path);
     } catch (err) {
-      problems.push({ path: [key], message: `cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-      return undefined;
+      return { path: [key], message: `cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
     }
   };
-  const [cert, key, ca] = await Promise.all([read("cert"), read("key"), read("ca")]);
+  // Problems in option order, whichever read fails first.
+  const files = await Promise.all([read("cert"), read("key"), read("ca")]);
+  const problems = files.filter((f): f is Problem => f !== undefined && !Buffer.isBuffer(f));
   if (problems.length > 0) throw new PluginProblems(problems);
+  const [cert, key, ca] = files as (Buffer | undefined)[];
   const options: tls.TlsOptions = { cert, key, ca, requestCert: ca !== undefined, rejectUnauthorized: ca !== undefined };
   try {
     tls.createSecureContext(options);

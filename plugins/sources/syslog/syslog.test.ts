@@ -4,6 +4,9 @@ import dgram from "node:dgram";
 import { z } from "zod";
 import { MetricsRegistry, PluginProblems, type Source } from "../../../core/index.js";
 import { createPlugin } from "../../../core/testing.js";
+import { DeliveryHub } from "../../../core/pipeline/delivery.js";
+import pino from "pino";
+import { asyncScheduler } from "rxjs";
 import syslog from "./index.js";
 import { SyslogOptions } from "./options.js";
 import type { SyslogSource } from "./syslog.js";
@@ -32,6 +35,28 @@ describe("syslog source over UDP", () => {
     await sendUdp(source.boundAddress()!.port, ["<13>Nov 25 12:46:39 vm root: hello"]);
     await until(() => got.length === 1);
     expect(got[0]).toMatchObject({ type: "syslog.message", data: { hostname: "vm", appName: "root", message: "hello", remoteIp: "127.0.0.1" } });
+    sub.unsubscribe();
+    await source.stop();
+  });
+
+  it("drops and counts datagrams at maxPendingEvents, and takes them again once events settled", async () => {
+    const metrics = new MetricsRegistry();
+    // One consumer that never confirms, as a stalled pipeline would be.
+    const delivery = new DeliveryHub({ metrics, scheduler: asyncScheduler, logger: pino({ level: "silent" }), defaultFanout: 1 });
+    const { plugin } = createPlugin(syslog, { address: "127.0.0.1:0", maxPendingEvents: 5 }, { metrics, delivery });
+    const source = plugin as SyslogSource;
+    await source.start();
+    const got: { type: string }[] = [];
+    const sub = (source as Source).events().subscribe((e) => got.push(e));
+    const port = source.boundAddress()!.port;
+    for (let i = 0; i < 20; i++) await sendUdp(port, [`<13>Nov 25 12:46:39 vm root: n${i}`]);
+    await until(() => got.length + (counter(metrics, "sources.syslog.dropped")?.value ?? 0) === 20);
+    expect(got).toHaveLength(5);
+    expect(counter(metrics, "sources.syslog.dropped")?.value).toBe(15);
+    // The pipeline confirms what it holds: datagrams are taken again.
+    for (const e of got.splice(0)) delivery.release(e as never);
+    await sendUdp(port, ["<13>Nov 25 12:46:39 vm root: after"]);
+    await until(() => got.length === 1);
     sub.unsubscribe();
     await source.stop();
   });
