@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeliveryOptionsShape } from "../../../core/index.js";
 
 export const MAX_LINE_BYTES_LIMIT = 64 * 1024 * 1024;
 
@@ -24,5 +25,7 @@ export const StdinOptions = z.strictObject({
     .enum(["utf8", "latin1"])
     .default("utf8")
     .describe('Character encoding of the input (default "utf8"; "latin1" for ISO-8859-1). Invalid UTF-8 becomes U+FFFD, never an error.'),
+  // At the bound stdin is no longer read: the writer of the pipe blocks.
+  ...DeliveryOptionsShape,
 });
 export type StdinOptions = z.infer<typeof StdinOptions>;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { lastValueFrom, toArray } from "rxjs";
 import fc from "fast-check";
 import { z } from "zod";
-import type { LiveEventInput, Source } from "../../../core/index.js";
+import { MetricsRegistry, type LiveEventInput, type Source } from "../../../core/index.js";
 import { createPlugin } from "../../../core/testing.js";
 import stdin from "./index.js";
 import { StdinOptions } from "./options.js";
@@ -192,9 +192,35 @@ describe("stdin source", () => {
     expect(typeof (plugin as Source).events).toBe("function");
   });
 
+  it("pauses its input at maxPendingEvents and resumes once events settled", async () => {
+    const { DeliveryHub } = await import("../../../core/pipeline/delivery.js");
+    const { asyncScheduler } = await import("rxjs");
+    const pinoLogger = (await import("pino")).default({ level: "silent" });
+    const hub = new DeliveryHub({ metrics: new MetricsRegistry(), scheduler: asyncScheduler, logger: pinoLogger, defaultFanout: 1 });
+    const delivery = hub.forComponent("sources.in", "source", { maxPendingEvents: 3 });
+    const input = new PassThrough();
+    const got: LiveEventInput[] = [];
+    const sub = linesToEvents(input, { ...StdinOptions.parse({}), delivery }).subscribe((e) => got.push(e));
+    input.write("a\nb\n");
+    input.write("c\nd\n");
+    await new Promise((r) => setImmediate(r));
+    expect(got.map((e) => e.data.message)).toEqual(["a", "b", "c", "d"]);
+    expect(input.isPaused()).toBe(true);
+    input.write("e\n");
+    await new Promise((r) => setImmediate(r));
+    expect(got).toHaveLength(4);
+    for (const e of got.splice(0, 2)) hub.release(e as never);
+    await new Promise((r) => setImmediate(r));
+    // Resumed: the waiting line came, which made the source full (and paused) again.
+    expect(got.map((e) => e.data.message)).toEqual(["c", "d", "e"]);
+    expect(delivery.pending).toBe(3);
+    expect(input.isPaused()).toBe(true);
+    sub.unsubscribe();
+  });
+
   it("describes every option and rejects bad ones", () => {
     for (const [key, schema] of Object.entries(StdinOptions.shape)) expect((schema as z.ZodType).description, key).toBeTruthy();
-    expect(StdinOptions.parse({})).toEqual({ eventType: "stdin.line", maxLineBytes: 1024 * 1024, encoding: "utf8" });
+    expect(StdinOptions.parse({})).toEqual({ eventType: "stdin.line", maxLineBytes: 1024 * 1024, encoding: "utf8", maxPendingEvents: 10_000, ackTimeoutMs: 10_000 });
     expect(StdinOptions.safeParse({ eventType: "Stdin Line" }).success).toBe(false);
     expect(StdinOptions.safeParse({ encoding: "ebcdic" }).success).toBe(false);
     expect(StdinOptions.safeParse({ maxLineBytes: 0 }).success).toBe(false);

@@ -1,5 +1,6 @@
 import { Observable, type SchedulerLike } from "rxjs";
 import {
+  DELIVERY,
   inject,
   injectable,
   lineToEvent,
@@ -8,16 +9,20 @@ import {
   MetricsRegistry,
   OPTIONS,
   SCHEDULER,
+  untrackedDelivery,
   utf8Boundary,
+  type Delivery,
   type LiveEventInput,
   type Logger,
   type Source,
 } from "../../../core/index.js";
 import type { StdinOptions } from "./options.js";
 
-export interface LinesOptions extends StdinOptions {
+export interface LinesOptions extends Omit<StdinOptions, "maxPendingEvents" | "ackTimeoutMs"> {
   /** Called with the 1-based line number of each line cut at `maxLineBytes`. */
   onTruncated?: (line: number) => void;
+  /** Tracks one batch per read chunk and pauses reading while it is full (CONTRACT 7). */
+  delivery?: Delivery;
 }
 
 const LF = 0x0a;
@@ -86,29 +91,47 @@ export class LineSplitter {
  * One event per line of `readable`, completing at its end. Text lines become `{ type, data: {
  * message } }`; JSON-object lines keep their fields (CONTRACT 1). CRLF and LF endings, a last
  * line without newline, blank lines skipped. A read error errors the observable. Unsubscribing
- * stops reading (pauses the stream; it is the caller's to close).
+ * stops reading (pauses the stream; it is the caller's to close). With `delivery`, the stream
+ * is paused while the source has `maxPendingEvents` unsettled events.
  */
 export function linesToEvents(readable: NodeJS.ReadableStream, o: LinesOptions): Observable<LiveEventInput> {
   return new Observable<LiveEventInput>((subscriber) => {
     const plain = { defaultType: o.eventType };
     const cut = { defaultType: o.eventType, extra: { truncated: true } };
     let lineNo = 0;
+    const delivery = o.delivery ?? untrackedDelivery;
+    /** The events of the chunk being split: tracked and emitted together. */
+    let batch: LiveEventInput[] = [];
+    const emitBatch = (): void => {
+      if (batch.length === 0) return;
+      const events = delivery.track(batch);
+      batch = [];
+      for (const e of events) subscriber.next(e);
+    };
     const splitter = new LineSplitter(o.maxLineBytes, (bytes, truncated) => {
       lineNo++;
       let line = bytes.toString(o.encoding);
       if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
       if (truncated) o.onTruncated?.(lineNo);
       if (line.trim() === "") return;
-      subscriber.next(lineToEvent(line, truncated ? cut : plain));
+      batch.push(lineToEvent(line, truncated ? cut : plain));
     }, o.encoding === "utf8");
     let done = false;
     const onData = (chunk: Buffer | string): void => {
       splitter.push(typeof chunk === "string" ? Buffer.from(chunk, o.encoding) : chunk);
+      emitBatch();
+      if (delivery.full) {
+        readable.pause();
+        delivery.onCapacity(() => {
+          if (!done) readable.resume();
+        });
+      }
     };
     const onEnd = (): void => {
       if (done) return;
       done = true;
       splitter.end();
+      emitBatch();
       subscriber.complete();
     };
     const onError = (err: Error): void => {
@@ -144,6 +167,7 @@ export class StdinSource implements Source {
     @inject(LOGGER) private readonly log: Logger,
     @inject(METRICS) private readonly metrics: MetricsRegistry,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   events(): Observable<LiveEventInput> {
@@ -152,6 +176,7 @@ export class StdinSource implements Source {
     let unreported = 0;
     return linesToEvents(process.stdin, {
       ...this.opts,
+      delivery: this.delivery,
       onTruncated: (line) => {
         truncatedLines.inc();
         unreported++;
