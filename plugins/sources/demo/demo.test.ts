@@ -7,6 +7,9 @@ import { createPlugin } from "../../../core/testing.js";
 import demo from "./index.js";
 import { DemoOptions } from "./options.js";
 import { demoEvents } from "./demo.js";
+import { DeliveryHub } from "../../../core/pipeline/delivery.js";
+import { MetricsRegistry } from "../../../core/index.js";
+import pino from "pino";
 
 const newScheduler = (): TestScheduler => new TestScheduler((a, b) => expect(a).toEqual(b));
 
@@ -23,6 +26,30 @@ function collect(ts: TestScheduler, source: () => Observable<LiveEventInput>, ms
 }
 
 const options = (o: Record<string, unknown>): DemoOptions => DemoOptions.parse(o);
+
+describe("demo source at maxPendingEvents", () => {
+  it("skips what falls due while its events are not settled, and goes on once they are", () => {
+    const ts = newScheduler();
+    const hub = new DeliveryHub({ metrics: new MetricsRegistry(), scheduler: ts, logger: pino({ level: "silent" }), defaultFanout: 1 });
+    const delivery = hub.forComponent("sources.demo", "source", { maxPendingEvents: 3 });
+    const got: LiveEventInput[] = [];
+    ts.run(({ flush }) => {
+      const sub = demoEvents(DemoOptions.parse({ rate: 10, seed: 1 }), ts, delivery).subscribe((e) => got.push(e));
+      ts.schedule(() => {
+        expect(got).toHaveLength(3);
+        for (const e of got) hub.release(e as never);
+      }, 1000);
+      ts.schedule(() => {
+        sub.unsubscribe();
+        // Settle the rest, so core's ack-timeout sweep has nothing left to watch and stops.
+        for (const e of got.slice(3)) hub.release(e as never);
+      }, 1250);
+      flush();
+    });
+    // 3 in the first 300 ms, nothing while full (400-900 ms skipped), then 1.0, 1.1 and 1.2 s.
+    expect(got).toHaveLength(6);
+  });
+});
 
 describe("demo source", () => {
   it("is built by core with its options and the injected scheduler", () => {
@@ -173,7 +200,7 @@ describe("demo options", () => {
   });
 
   it("defaults to 5 events/s and caps the rate", () => {
-    expect(DemoOptions.parse({})).toEqual({ rate: 5 });
+    expect(DemoOptions.parse({})).toEqual({ rate: 5, maxPendingEvents: 10_000, ackTimeoutMs: 10_000 });
     expect(DemoOptions.safeParse({ rate: 100_001 }).success).toBe(false);
     expect(DemoOptions.safeParse({ rate: 0 }).success).toBe(false);
     expect(DemoOptions.safeParse({ seed: 1.5 }).success).toBe(false);

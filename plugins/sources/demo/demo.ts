@@ -1,5 +1,5 @@
 import { Observable, type SchedulerLike, type Subscription } from "rxjs";
-import { inject, injectable, OPTIONS, SCHEDULER, type LiveEventInput, type Source } from "../../../core/index.js";
+import { DELIVERY, inject, injectable, OPTIONS, SCHEDULER, untrackedDelivery, type Delivery, type LiveEventInput, type Source } from "../../../core/index.js";
 import type { DemoOptions } from "./options.js";
 import { mailTraffic } from "./traffic.js";
 
@@ -17,9 +17,11 @@ export const MAX_CATCH_UP_MS = 100;
  * from the clock) and its own timer; unsubscribing cancels the timer.
  *
  * How many events are due is computed from the elapsed time, not by counting ticks, so the
- * rate holds even when timers fire late; backlog past MAX_CATCH_UP_MS is skipped.
+ * rate holds even when timers fire late; backlog past MAX_CATCH_UP_MS is skipped. Each tick's
+ * events are one tracked batch; while the source is at maxPendingEvents, due events are
+ * skipped too (synthetic traffic has nothing to wait for).
  */
-export function demoEvents(o: DemoOptions, clock: SchedulerLike): Observable<LiveEventInput> {
+export function demoEvents(o: DemoOptions, clock: SchedulerLike, delivery: Delivery = untrackedDelivery): Observable<LiveEventInput> {
   return new Observable<LiveEventInput>((subscriber) => {
     const next = mailTraffic(o.seed ?? clock.now());
     const limit = o.count ?? Number.POSITIVE_INFINITY;
@@ -37,9 +39,16 @@ export function demoEvents(o: DemoOptions, clock: SchedulerLike): Observable<Liv
         due = maxBurst;
       }
       due = Math.min(due, limit - emitted);
-      for (let i = 0; i < due && !subscriber.closed; i++) {
-        emitted++;
-        subscriber.next(next(now));
+      if (due > 0 && delivery.full) {
+        skipped += due;
+        due = 0;
+      }
+      const batch: LiveEventInput[] = [];
+      for (let i = 0; i < due; i++) batch.push(next(now));
+      emitted += due;
+      for (const e of due > 0 ? delivery.track(batch) : batch) {
+        if (subscriber.closed) break;
+        subscriber.next(e);
       }
       if (emitted >= limit) subscriber.complete();
     };
@@ -60,9 +69,10 @@ export class DemoSource implements Source {
   constructor(
     @inject(OPTIONS) private readonly opts: DemoOptions,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   events(): Observable<LiveEventInput> {
-    return demoEvents(this.opts, this.clock);
+    return demoEvents(this.opts, this.clock, this.delivery);
   }
 }

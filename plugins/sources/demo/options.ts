@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeliveryOptionsShape } from "../../../core/index.js";
 
 /** The most events/s the demo source emits: enough to load-test a pipeline, not enough to wedge a laptop by a typo. */
 export const MAX_DEMO_RATE = 100_000;
@@ -22,5 +23,7 @@ export const DemoOptions = z.strictObject({
     .positive()
     .optional()
     .describe("Stop after this many events and complete (for tests and batch runs). Default: no limit, runs until stopped."),
+  // At the bound the events that fall due are skipped: synthetic traffic need not wait.
+  ...DeliveryOptionsShape,
 });
 export type DemoOptions = z.infer<typeof DemoOptions>;
