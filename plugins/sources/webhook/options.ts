@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeliveryOptionsShape } from "../../../core/index.js";
 import { HostPortOption, HttpsFilesOption } from "../../../core/index.js";
 
 export const MAX_BODY_BYTES_LIMIT = 64 * 1024 * 1024;
@@ -86,9 +87,20 @@ export const WebhookOptions = z.strictObject({
     .max(1_000_000)
     .default(10_000)
     .describe(
-      "Accepted events not yet taken by the pipeline; a request that would go past it gets 429 with Retry-After (default 10000, 1 to 1000000). " +
+      "Accepted events not yet settled (queued for the pipeline or not yet confirmed by every sink); a request that would go past it gets 429 with Retry-After (default 10000, 1 to 1000000). " +
         "Memory holds at most about this many events plus one request's worth.",
     ),
+  ack: z
+    .enum(["received", "delivered"])
+    .default("received")
+    .describe(
+      'When the 202 is sent (default "received"): "received" once the request is queued; "delivered" once every event of it is settled (confirmed by every sink it reached, e.g. written by a file sink or acknowledged by JetStream). ' +
+        "With \"delivered\" a request not settled within ackTimeoutMs gets 503 with Retry-After; a retry may then duplicate events, never lose them.",
+    ),
+  ackTimeoutMs: DeliveryOptionsShape.ackTimeoutMs.describe(
+    'Milliseconds a request with ack "delivered" waits for its events to settle before it is answered 503 with Retry-After (default 10000; 1 to 3600000). ' +
+      "Also the time after which events an operator swallowed without telling core settle as lost (pipeline.ack-timeouts).",
+  ),
   auth: z
     .union([z.literal("none"), WebhookAuthOptions])
     .optional()

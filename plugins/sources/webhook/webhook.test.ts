@@ -558,6 +558,8 @@ describe("webhook options", () => {
       timeFields: ["createdAt", "timestamp"],
       maxBodyBytes: 1024 * 1024,
       maxPendingEvents: 10_000,
+      ack: "received",
+      ackTimeoutMs: 10_000,
     });
     for (const [key, schema] of Object.entries(WebhookOptions.shape)) expect((schema as z.ZodType).description, key).toBeTruthy();
     // As the config's JSON Schema is generated: every property described there too.

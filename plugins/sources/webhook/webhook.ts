@@ -1,6 +1,7 @@
-import { Observable } from "rxjs";
+import { Observable, type SchedulerLike } from "rxjs";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
+  DELIVERY,
   HTTP_SERVERS,
   inject,
   injectable,
@@ -11,8 +12,10 @@ import {
   OPTIONS,
   parseAddress,
   PluginProblems,
+  SCHEDULER,
   type BoundServer,
   type Counter,
+  type Delivery,
   type HttpServers,
   type LiveEventInput,
   type Logger,
@@ -41,6 +44,8 @@ const OTHER_METHODS = ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"] as co
 const RETRY_AFTER_FULL = "1";
 /** Seconds after a 503 while the source drains: a restart or a peer takes over by then. */
 const RETRY_AFTER_DRAINING = "5";
+/** Seconds after a 503 for a request whose events did not settle in time (ack "delivered"). */
+const RETRY_AFTER_UNSETTLED = "5";
 const EMPTY = Buffer.alloc(0);
 /** Distinct Content-Type headers remembered; senders use one or two, so this is only a bound. */
 const MEDIA_TYPE_CACHE = 64;
@@ -70,6 +75,7 @@ export class WebhookSource implements Source {
   private readonly requests: Counter;
   private readonly accepted: Counter;
   private readonly rejected: Counter;
+  private readonly unsettled: Counter;
   private readonly rejectedBy = new Map<number, Counter>();
   private readonly mediaTypes = new Map<string, MediaType | BodyError>();
   private bound: BoundServer | undefined;
@@ -79,12 +85,15 @@ export class WebhookSource implements Source {
     @inject(LOGGER) private readonly log: Logger,
     @inject(METRICS) private readonly metrics: MetricsRegistry,
     @inject(HTTP_SERVERS) private readonly http: HttpServers,
+    @inject(DELIVERY) private readonly delivery: Delivery,
+    @inject(SCHEDULER) private readonly clock: SchedulerLike,
   ) {
     this.auth = opts.auth === undefined || opts.auth === "none" ? undefined : new WebhookAuth(opts.auth);
     this.record = { defaultType: opts.defaultType, typeField: opts.typeField, timeFields: opts.timeFields };
     this.requests = metrics.counter("webhook.requests", "HTTP requests to webhook sources' paths");
     this.accepted = metrics.counter("webhook.events", "Events accepted by webhook sources");
     this.rejected = metrics.counter("webhook.rejected", "Webhook requests answered with an error status (nothing of them ingested)");
+    this.unsettled = metrics.counter("webhook.unsettled", 'Requests with ack "delivered" answered 503 because their events did not settle in time or a sink failed them');
     for (const status of REJECT_STATUSES) this.rejectedCounter(status);
     // Adjusted by deltas, not set: several webhook sources in one process share the gauge.
     const pending = metrics.gauge("webhook.pending", "Events accepted by webhook sources and not yet taken by the pipeline");
@@ -130,6 +139,11 @@ export class WebhookSource implements Source {
     return this.queue.pending;
   }
 
+  /** No request fits now: the queue is full, or the source's unsettled events are at maxPendingEvents. */
+  private get isFull(): boolean {
+    return this.queue.isFull || this.delivery.full;
+  }
+
   private routes(scope: FastifyInstance): void {
     const { path, maxBodyBytes } = this.opts;
     // Our own parsers, in this scope only: every body is read raw (bounded), so the HMAC sees
@@ -155,8 +169,8 @@ export class WebhookSource implements Source {
           // Bearer-only: refuse before reading a byte of the body.
           const v = this.auth.check(req.headers, undefined);
           if (!v.ok) return this.unauthorized(reply, v.details);
-          if (this.queue.isFull) return this.full(reply, undefined);
-        } else if (!this.auth && this.queue.isFull) return this.full(reply, undefined);
+          if (this.isFull) return this.full(reply, undefined);
+        } else if (!this.auth && this.isFull) return this.full(reply, undefined);
         done();
       },
       handler: (req, reply) => this.ingest(req, reply),
@@ -186,13 +200,49 @@ export class WebhookSource implements Source {
       if (!v.ok) return this.unauthorized(reply, v.details);
     }
     // A full queue refuses any request: no need to parse this one first.
-    if (this.queue.isFull) return this.full(reply, undefined);
+    if (this.isFull) return this.full(reply, undefined);
     const parsed = parseBody(this.mediaType(req.headers["content-type"]), body, { ...this.record, extra: { remoteIp: remoteIp(req) } });
     if (!parsed.ok) return this.reject(reply, parsed.status, parsed.details, parsed.line);
     const n = parsed.events.length;
-    if (!this.queue.offer(parsed.events)) return this.queue.isDraining ? this.unavailable(reply) : this.full(reply, n);
+    // Unsettled events of earlier requests count against the bound too; an idle source takes any one request.
+    if (this.delivery.pending > 0 && this.delivery.pending + n > this.opts.maxPendingEvents) return this.full(reply, n);
+    if (this.opts.ack === "delivered") return this.ingestDelivered(reply, parsed.events);
+    if (!this.queue.offer(this.delivery.track(parsed.events))) return this.queue.isDraining ? this.unavailable(reply) : this.full(reply, n);
     this.accepted.inc(n);
     void reply.code(202).send({ accepted: n });
+  }
+
+  /**
+   * ack "delivered" (CONTRACT 7): 202 once every event of the request settled; 503 with
+   * Retry-After when that takes longer than ackTimeoutMs or a sink failed some of them.
+   */
+  private ingestDelivered(reply: FastifyReply, events: LiveEventInput[]): void {
+    const n = events.length;
+    let answered = false;
+    const timer = this.clock.schedule(() => {
+      if (answered) return;
+      answered = true;
+      this.unsettled.inc();
+      void reply.header("retry-after", RETRY_AFTER_UNSETTLED);
+      this.reject(reply, 503, `the events were accepted but not delivered within ackTimeoutMs (${this.opts.ackTimeoutMs} ms): retry later (a retry may duplicate them)`);
+    }, this.opts.ackTimeoutMs);
+    const tracked = this.delivery.track(events, (s) => {
+      timer.unsubscribe();
+      if (answered) return;
+      answered = true;
+      if (s.failed > 0) {
+        this.unsettled.inc();
+        void reply.header("retry-after", RETRY_AFTER_UNSETTLED);
+        return this.reject(reply, 503, `${s.failed} of ${n} events could not be delivered by a sink: retry later (a retry may duplicate the others)`);
+      }
+      void reply.code(202).send({ accepted: n });
+    });
+    if (!this.queue.offer(tracked)) {
+      timer.unsubscribe();
+      answered = true;
+      return this.queue.isDraining ? this.unavailable(reply) : this.full(reply, n);
+    }
+    this.accepted.inc(n);
   }
 
   private mediaType(header: string | undefined): MediaType | BodyError {
@@ -230,7 +280,7 @@ export class WebhookSource implements Source {
     this.reject(
       reply,
       429,
-      `${this.queue.pending} accepted events are waiting for the pipeline and ${more} would exceed maxPendingEvents (${this.opts.maxPendingEvents}): retry later`,
+      `${Math.max(this.queue.pending, this.delivery.pending)} accepted events are waiting for the pipeline or its sinks and ${more} would exceed maxPendingEvents (${this.opts.maxPendingEvents}): retry later`,
     );
   }
 

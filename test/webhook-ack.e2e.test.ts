@@ -1,0 +1,72 @@
+/**
+ * End to end (CONTRACT 7): a real livetap process, a webhook source with ack "delivered" and a
+ * sink that confirms nothing until a gate file appears. The 202 must wait for the sink; a
+ * request that cannot settle within ackTimeoutMs gets 503 with Retry-After.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import net from "node:net";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, livetap, tempDir, writeConfig, type Run } from "./cli/harness.js";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const runs: { run: Run; dir: string }[] = [];
+afterEach(() => {
+  for (const { run, dir } of runs.splice(0)) {
+    run.child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function start(ackTimeoutMs: number): Promise<{ url: string; gate: string }> {
+  const dir = tempDir("livetap-webhook-ack-");
+  const port = await freePort();
+  const gate = join(dir, "gate");
+  const config = writeConfig(dir, {
+    plugins: [join(ROOT, "test/fixtures/gated-sink.mjs")],
+    dataDir: join(dir, "data"),
+    sources: { hooks: { type: "webhook", address: `127.0.0.1:${port}`, ack: "delivered", ackTimeoutMs } },
+    sinks: { slow: { type: "gated", inputs: ["hooks"], path: join(dir, "out.txt"), gate } },
+  });
+  const run = livetap(["run", "--config", config]);
+  runs.push({ run, dir });
+  await run.waitFor("press Ctrl-C");
+  return { url: `http://127.0.0.1:${port}/ingest`, gate };
+}
+
+const post = (url: string, body: string) => fetch(url, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body });
+
+describe('webhook ack "delivered" -> a slow sink', () => {
+  it("answers 202 only once the sink confirmed every event of the request", async () => {
+    const { url, gate } = await start(30_000);
+    let answered = false;
+    const response = post(url, '{"message":"a"}\n{"message":"b"}\n').then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(answered).toBe(false);
+    writeFileSync(gate, "");
+    const r = await response;
+    expect(r.status).toBe(202);
+    expect(await r.json()).toEqual({ accepted: 2 });
+  });
+
+  it("answers 503 with Retry-After when the events do not settle within ackTimeoutMs", async () => {
+    const { url } = await start(500);
+    const r = await post(url, '{"message":"a"}\n');
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(((await r.json()) as { details: string }).details).toMatch(/not delivered within ackTimeoutMs \(500 ms\)/);
+  });
+});
