@@ -70,3 +70,25 @@ describe('webhook ack "delivered" -> a slow sink', () => {
     expect(((await r.json()) as { details: string }).details).toMatch(/not delivered within ackTimeoutMs \(500 ms\)/);
   });
 });
+
+describe("an operator that drops events without telling core", () => {
+  it("does not stall its source past ackTimeoutMs: the events settle as lost and the warning names it", async () => {
+    const dir = tempDir("livetap-swallow-");
+    const out = join(dir, "out.jsonl");
+    const config = writeConfig(dir, {
+      plugins: [join(ROOT, "test/fixtures/swallow-operator.mjs")],
+      dataDir: join(dir, "data"),
+      sources: { in: { type: "stdin", maxPendingEvents: 10, ackTimeoutMs: 300 } },
+      operators: { evens: { type: "swallow-odd", inputs: ["in"] } },
+      sinks: { out: { type: "file", inputs: ["evens"], path: out } },
+    });
+    const lines = Array.from({ length: 200 }, (_, n) => JSON.stringify({ n })).join("\n");
+    // stdin with a bound of 10: without the timeout the source would stop reading for good.
+    const run = livetap(["run", "--config", config], { input: `${lines}\n` });
+    runs.push({ run, dir });
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toMatch(/settled as lost after ackTimeoutMs \(300 ms\): operators\.evens took them/);
+    const written = (await import("node:fs")).readFileSync(out, "utf8").split("\n").filter(Boolean);
+    expect(written).toHaveLength(100);
+  });
+});
