@@ -1,12 +1,20 @@
-import { defineOperator, inject, injectable, OPTIONS, type Operator } from "livetap";
+import { defineOperator, DELIVERY, inject, injectable, OPTIONS, type Delivery, type Operator } from "livetap";
 import { RedactOptions } from "./options.js";
 import { redact } from "./redact.js";
 
 @injectable()
 export class RedactOperator implements Operator {
-  constructor(@inject(OPTIONS) private readonly opts: RedactOptions) {}
+  constructor(
+    @inject(OPTIONS) private readonly opts: RedactOptions,
+    // Tells core what became of each event: copies carry its tracking, drops settle it.
+    @inject(DELIVERY) private readonly delivery: Delivery,
+  ) {}
   operator() {
-    return redact(this.opts);
+    return redact(
+      this.opts,
+      (from, to) => this.delivery.replace(from, to),
+      (event) => this.delivery.drop(event),
+    );
   }
 }
 

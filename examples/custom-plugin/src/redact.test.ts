@@ -46,3 +46,30 @@ describe("redact operator", () => {
     expect(RedactOptions.safeParse({ fields: [] }).success).toBe(false);
   });
 });
+
+describe("redact mode drop", () => {
+  it("drops events carrying a listed field and tells the hook which", () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const a = ev({ remoteIp: "192.0.2.7" });
+    const b = ev({ domain: "example.net" });
+    const dropped: LiveEvent[] = [];
+    ts.run(({ cold, expectObservable }) => {
+      const o = RedactOptions.parse({ fields: ["remoteIp"], mode: "drop" });
+      expectObservable(cold("a b|", { a, b }).pipe(redact(o, undefined, (e) => dropped.push(e)))).toBe("- b|", { b });
+    });
+    expect(dropped).toEqual([a]);
+  });
+
+  it("tells the replace hook each copy it emits", () => {
+    const a = ev({ remoteIp: "192.0.2.7" });
+    const pairs: [LiveEvent, LiveEvent][] = [];
+    const ts = new TestScheduler((x, y) => expect(x).toEqual(y));
+    ts.run(({ cold, expectObservable }) => {
+      const o = RedactOptions.parse({ fields: ["remoteIp"] });
+      const op = redact(o, (from, to) => (pairs.push([from, to]), to));
+      expectObservable(cold("a|", { a }).pipe(op)).toBe("a|", { a: { ...a, data: { remoteIp: "192.0.2.x" } } });
+    });
+    expect(pairs).toHaveLength(1);
+    expect(pairs[0][0]).toBe(a);
+  });
+});

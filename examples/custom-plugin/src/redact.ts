@@ -1,15 +1,33 @@
 import { createHmac } from "node:crypto";
-import { map, type OperatorFunction } from "rxjs";
+import { filter, map, pipe, type OperatorFunction } from "rxjs";
 import type { LiveEvent } from "livetap";
 import type { RedactOptions } from "./options.js";
 
 /**
  * Replaces the listed top-level data fields: `mask` keeps only the shape (`192.0.2.x`,
  * `j***@example.org`), `hash` gives a keyed HMAC so the same value still groups together
- * without revealing it. Pure: the operator function is all there is to test.
+ * without revealing it; `drop` discards every event that carries one of them. Pure: the
+ * operator function is all there is to test.
+ *
+ * The two hooks keep core's delivery tracking right (livetap's acknowledgement rule: every
+ * event is emitted, or replaced by a copy, or dropped): `replaced` is told each copy and
+ * `dropped` each discarded event; the plugin class passes DELIVERY's `replace` and `drop`.
  */
-export const redact = (o: RedactOptions): OperatorFunction<LiveEvent, LiveEvent> => {
+export const redact = (
+  o: RedactOptions,
+  replaced: (from: LiveEvent, to: LiveEvent) => LiveEvent = (_, to) => to,
+  dropped: (event: LiveEvent) => void = () => undefined,
+): OperatorFunction<LiveEvent, LiveEvent> => {
   const fields = new Set(o.fields);
+  if (o.mode === "drop") {
+    return pipe(
+      filter((event) => {
+        const keep = !Object.keys(event.data).some((key) => fields.has(key) && event.data[key] !== undefined && event.data[key] !== null);
+        if (!keep) dropped(event);
+        return keep;
+      }),
+    );
+  }
   const hide = o.mode === "hash" ? (v: string) => hashOf(v, o.hashKey ?? "") : mask;
   return map((event) => {
     let data: Record<string, unknown> | undefined;
@@ -19,7 +37,7 @@ export const redact = (o: RedactOptions): OperatorFunction<LiveEvent, LiveEvent>
       data ??= { ...event.data }; // copy on write: other branches of the DAG share this event
       data[key] = hide(typeof value === "string" ? value : JSON.stringify(value));
     }
-    return data ? { ...event, data } : event;
+    return data ? replaced(event, { ...event, data }) : event;
   });
 };
 
