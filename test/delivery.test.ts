@@ -318,6 +318,71 @@ describe("delivery acknowledgements", () => {
     expect(r.metrics.histogram("pipeline.settle-latency").count).toBe(2);
   });
 
+  it("a sink that throws on one event: reported with its name, counted, that event failed, the rest delivered", async () => {
+    const feed = new Feed();
+    const got: unknown[] = [];
+    const thrower = defineSink({
+      type: "thrower",
+      description: "throws on n = 2",
+      options: z.strictObject({}),
+      plugin: class implements Sink {
+        consume(events: Observable<LiveEvent>): Promise<void> {
+          return new Promise((resolve) =>
+            events.subscribe({
+              next: (e) => {
+                if (e.data.n === 2) throw new Error("cannot take two");
+                got.push(e.data.n);
+              },
+              complete: resolve,
+            }),
+          );
+        }
+      },
+    });
+    const r = await run([component("source", "feed", feedSource(feed)), component("sink", "picky", thrower, ["feed"])]);
+    feed.push([ev(1)]);
+    feed.push([ev(2)]);
+    feed.push([ev(3)]);
+    expect(got).toEqual([1, 3]);
+    expect(feed.settled).toEqual([
+      { events: 1, failed: 0, lost: 0 },
+      { events: 1, failed: 1, lost: 0 },
+      { events: 1, failed: 0, lost: 0 },
+    ]);
+    expect(r.metrics.counter("pipeline.sink-failures").value).toBe(1);
+    await flushLogs();
+    expect(r.errors.join("\n")).toMatch(/sinks\.picky failed an event \(cannot take two\)/);
+  });
+
+  it("a sink that stopped consuming fails what is meant for it, so its source never waits for it", async () => {
+    const feed = new Feed();
+    const other = new Held();
+    const quitter = defineSink({
+      type: "quitter",
+      description: "takes one event, then ends",
+      options: z.strictObject({}),
+      plugin: class implements Sink {
+        consume(events: Observable<LiveEvent>): Promise<void> {
+          return new Promise((resolve) => {
+            const sub = events.subscribe(() => {
+              sub.unsubscribe();
+              resolve();
+            });
+          });
+        }
+      },
+    });
+    await run([component("source", "feed", feedSource(feed)), component("sink", "quitter", quitter, ["feed"]), component("sink", "other", heldSink(other), ["feed"])]);
+    feed.push([ev(1)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    feed.push([ev(2)]);
+    other.confirmAll();
+    expect(feed.settled).toEqual([
+      { events: 1, failed: 0, lost: 0 },
+      { events: 1, failed: 1, lost: 0 },
+    ]);
+  });
+
   it("costs nothing for events nobody tracks", async () => {
     const feed = new Feed();
     const out = new Held();

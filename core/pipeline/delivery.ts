@@ -169,6 +169,7 @@ export class DeliveryHub {
   private readonly timeouts: Counter;
   private readonly sinkFailures: Counter;
   private lastWarnAt = -Infinity;
+  private unreportedFailures = 0;
 
   constructor(o: DeliveryHubOptions) {
     this.metrics = o.metrics;
@@ -223,9 +224,15 @@ export class DeliveryHub {
   fail(sinkPath: string, event: LiveEvent, err: unknown): void {
     this.sinkFailures.inc();
     const now = this.scheduler.now();
+    this.unreportedFailures++;
     if (now - this.lastWarnAt >= 1000) {
       this.lastWarnAt = now;
-      this.logger.error({ component: sinkPath, err: err instanceof Error ? err.message : String(err) }, `${sinkPath} failed an event; it stays unsettled for its source's retry`);
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.error(
+        { component: sinkPath, err: message, events: this.unreportedFailures },
+        `${sinkPath} failed ${this.unreportedFailures === 1 ? "an event" : `${this.unreportedFailures} events`} (${message}); they count as not delivered for their source's retry (pipeline.sink-failures)`,
+      );
+      this.unreportedFailures = 0;
     }
     const r = (event as Carrier)[RECEIPT];
     if (r === undefined) return;

@@ -22,6 +22,7 @@ import { ConfigError, type ComponentConfig, type PipelineConfig } from "../confi
 import { toEventType } from "../lib/record.js";
 import { instantiate, type Services } from "./instantiate.js";
 import { DeliveryHub, carryReceipt } from "./delivery.js";
+import { SinkInput } from "./sink-input.js";
 import type { Counter } from "../metrics/registry.js";
 
 /** How a run ended: `failed` lists components that stopped on an error (`sinks.out`). */
@@ -57,6 +58,8 @@ export class Pipeline {
   private readonly failed = new Set<string>();
   private readonly ids = new EventIdGenerator();
   private readonly connections: Subscription[] = [];
+  /** Core's own subscription to each sink's inputs (see SinkInput). */
+  private readonly sinkFeeds: Subscription[] = [];
   private runPromise?: Promise<RunResult>;
   private readonly validTypes = new Set<string>();
   private isoMs = -1;
@@ -188,6 +191,7 @@ export class Pipeline {
     for (const s of sources) this.connections.push(s.connect());
 
     await Promise.all(sinkRuns);
+    for (const s of this.sinkFeeds) s.unsubscribe();
     await this.closeAll();
     for (const s of this.connections) s.unsubscribe();
     return { failed: [...this.failed] };
@@ -321,20 +325,29 @@ export class Pipeline {
   }
 
   private async runSink(c: ComponentConfig, sink: Sink, input: Observable<LiveEvent>): Promise<void> {
-    const { metrics, scheduler } = this.services;
+    const { metrics, scheduler, delivery } = this.services;
     const latency = metrics.histogram("event.latency");
-    const { delivery } = this.services;
     // A sink that does not confirm events itself has them once they are handed to it.
     const confirmOnHandOff = sink.acknowledges !== true;
-    const observed = input.pipe(
-      tap((e) => {
-        const at = (e as StampedEvent)[RECEIVED_AT];
-        if (at !== undefined) latency.observe(scheduler.now() - at);
-        if (confirmOnHandOff) delivery.release(e);
+    const handOff = new SinkInput((event, err) => {
+      this.errors.inc();
+      delivery.fail(c.path, event, err);
+    });
+    const gone = new Error(`${c.path} no longer consumes its input`);
+    this.sinkFeeds.push(
+      input.subscribe({
+        next: (e) => {
+          const at = (e as StampedEvent)[RECEIVED_AT];
+          if (at !== undefined) latency.observe(scheduler.now() - at);
+          if (!handOff.consuming) delivery.fail(c.path, e, gone);
+          else if (handOff.next(e) && confirmOnHandOff) delivery.release(e);
+        },
+        error: (err: unknown) => handOff.error(err),
+        complete: () => handOff.complete(),
       }),
     );
     try {
-      await sink.consume(observed);
+      await sink.consume(handOff.events);
     } catch (err) {
       this.report(c.path, err);
     }
