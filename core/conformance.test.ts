@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { EMPTY, catchError, endWith, filter, map, type Observable, type OperatorFunction, type SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { inject, injectable } from "tsyringe";
-import { defineOperator, defineSink, defineSource, type Operator, type PluginDefinition, type Sink, type Source } from "./plugin.js";
+import { defineOperator, defineSink, defineSource, type Operator, type PluginDefinition, type Sink } from "./plugin.js";
 import type { LiveEvent } from "./event.js";
 import { OPTIONS, SCHEDULER } from "./tokens.js";
 import { conformance, conformanceChecks, freePort, type ConformanceCheck } from "./conformance.js";

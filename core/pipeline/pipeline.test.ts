@@ -85,6 +85,20 @@ class KeepType implements Operator {
 }
 const keepType = defineOperator({ type: "keep", description: "keeps one type", options: KeepOptions, plugin: KeepType });
 
+const exploding = defineOperator({
+  type: "explode",
+  description: "throws on type x.bad",
+  options: Empty,
+  plugin: class implements Operator {
+    operator() {
+      return map((e: LiveEvent) => {
+        if (e.type === "x.bad") throw new Error("boom");
+        return e;
+      });
+    }
+  },
+});
+
 function component(kind: ComponentConfig["kind"], name: string, definition: PluginDefinition, inputs: string[] = [], options: unknown = {}): ComponentConfig {
   const folder = kind === "source" ? "sources" : kind === "operator" ? "operators" : "sinks";
   return { kind, name, path: `${folder}.${name}`, type: definition.type, inputs, options, definition };
@@ -177,19 +191,6 @@ describe("Pipeline", () => {
     const out = new Collected();
     const other = new Collected();
     const metrics = new MetricsRegistry();
-    const exploding = defineOperator({
-      type: "explode",
-      description: "throws on type x.bad",
-      options: Empty,
-      plugin: class implements Operator {
-        operator() {
-          return map((e: LiveEvent) => {
-            if (e.type === "x.bad") throw new Error("boom");
-            return e;
-          });
-        }
-      },
-    });
     const p = pipelineOf(
       [
         component("source", "feed", feedSource(feed)),
@@ -388,19 +389,6 @@ describe("Pipeline stop and give-up paths", () => {
     const out = new Collected();
     const other = new Collected();
     const metrics = new MetricsRegistry();
-    const exploding = defineOperator({
-      type: "explode",
-      description: "throws on type x.bad",
-      options: Empty,
-      plugin: class implements Operator {
-        operator() {
-          return map((e: LiveEvent) => {
-            if (e.type === "x.bad") throw new Error("boom");
-            return e;
-          });
-        }
-      },
-    });
     const p = pipelineOf(
       [
         component("source", "feed", feedSource(feed)),
