@@ -1,17 +1,10 @@
-import { createServer } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { verifyPassword } from "../../core/index.js";
+import { freePort } from "../../core/testing.js";
 import { livetap, tempDir, writeConfig } from "./harness.js";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // `tap` and `hash-password` come from the sse sink's definition; the CLI only registers them.
 describe("commands contributed by plugins", () => {
@@ -36,6 +29,21 @@ describe("commands contributed by plugins", () => {
       server.child.kill("SIGTERM");
       expect(await server.exited).toBe(0);
     }
+  });
+
+  it("livetap tap keeps its help and its usage errors", async () => {
+    const help = livetap(["tap", "--help"]);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toMatch(/^Usage: livetap tap \[options\] <url>\n/);
+    expect(help.stdout()).toContain("--token <token>       send Authorization: Bearer <token> (env: LIVETAP_TOKEN)");
+    expect(help.stdout()).toContain("Any other --KEY VALUE is a data key filter");
+
+    const bad = livetap(["tap", "http://127.0.0.1:1", "--domain"]);
+    expect(await bad.exited).toBe(1);
+    expect(bad.stderr()).toBe("error: --domain needs a value (key filter: --domain VALUE)\n");
+    const missing = livetap(["tap"]);
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr()).toBe("error: missing required argument 'url'\n");
   });
 
   it("livetap hash-password prints the hash of one piped line", async () => {
