@@ -49,8 +49,7 @@ export function conformance(definition: PluginDefinition, opts: ConformanceOptio
 /** The checks `conformance()` registers, for a runner other than vitest's describe/it. */
 export function conformanceChecks(definition: PluginDefinition, opts: ConformanceOptions = {}): ConformanceCheck[] {
   const given = opts.options ?? definition.example ?? {};
-  const checks: ConformanceCheck[] = [];
-  const it = (name: string, run: () => void | Promise<void>) => checks.push({ name, run });
+  const { checks, it } = checkList();
   it("describes itself and every option", () => {
     expect(definition.description.trim().length, "description").toBeGreaterThan(10);
     noProblems("options without a description", undescribedOptions(jsonSchemaOf(definition)));
@@ -94,8 +93,7 @@ interface Started<P> {
 }
 
 function lifecycleChecks(definition: PluginDefinition<"source" | "sink">, given: Readonly<Record<string, unknown>>, opts: ConformanceOptions): ConformanceCheck[] {
-  const checks: ConformanceCheck[] = [];
-  const it = (name: string, run: () => void | Promise<void>) => checks.push({ name, run });
+  const { checks, it } = checkList();
   const create = (options: Record<string, unknown>, dir: string): Started<Source | Sink> => {
     const services = defaultServices({ ...opts.services, dataDir: dir });
     return { plugin: instantiate(definition, parse(definition, options), services), services };
@@ -140,7 +138,7 @@ function lifecycleChecks(definition: PluginDefinition<"source" | "sink">, given:
     }),
   );
 
-  it("binds its address again after stop() (nothing is left holding it)", () =>
+  it("starts again after stop() with the same options (its address and files are let go)", () =>
     withPlace(definition, given, async (options, dir) => {
       const first = create(options, dir);
       await start(first);
@@ -153,43 +151,51 @@ function lifecycleChecks(definition: PluginDefinition<"source" | "sink">, given:
   return checks;
 }
 
-/**
- * Runs `check` with the options in their own place: a fresh temporary directory (also the
- * dataDir) for `./` paths, free ports for loopback addresses, including defaulted ones.
- */
+/** Runs `check` with the options placed in a fresh temporary directory (also the dataDir), removed after. */
 async function withPlace(
   definition: PluginDefinition,
   given: Readonly<Record<string, unknown>>,
-  check: (options: Record<string, unknown>, dir: string) => Promise<void>): Promise<void> {
+  check: (options: Record<string, unknown>, dir: string) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "livetap-conformance-"));
   try {
-    const ports = new Map<string, string>();
-    const place = async (value: unknown): Promise<unknown> => {
-      if (typeof value === "string") {
-        if (value.startsWith("./")) return join(dir, value.slice(2));
-        const hp = parseAddress(value);
-        if (typeof hp === "string" || !isLoopback(hp.host)) return value;
-        if (!ports.has(value)) ports.set(value, value.replace(/\d+$/, String(await freePort(hp.host.replace(/^\[|\]$/g, "")))));
-        return ports.get(value);
-      }
-      if (Array.isArray(value)) return Promise.all(value.map(place));
-      if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await place(v)])));
-      }
-      return value;
-    };
-    const options = (await place(given)) as Record<string, unknown>;
-    // A defaulted address (the sse sink's 127.0.0.1:8080) or path must not be used for real either.
-    const parsed = createOptionsValidator()(definition, options);
-    if (parsed.ok && typeof parsed.options === "object" && parsed.options !== null) {
-      for (const [key, value] of Object.entries(parsed.options)) {
-        if (!(key in options) && typeof value === "string" && (await place(value)) !== value) options[key] = await place(value);
-      }
-    }
-    return await check(options, dir);
+    await check(await placeOptions(definition, given, dir), dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The options with every `./path` under `dir` and every loopback `host:port` on a free port
+ * (the same address twice gets the same port). Defaulted top-level ones too: the sse sink's
+ * default 127.0.0.1:8080 must not be bound for real.
+ */
+async function placeOptions(definition: PluginDefinition, given: Readonly<Record<string, unknown>>, dir: string): Promise<Record<string, unknown>> {
+  const ports = new Map<string, string>();
+  const place = async (value: unknown): Promise<unknown> => {
+    if (typeof value === "string") {
+      if (value.startsWith("./")) return join(dir, value.slice(2));
+      const hp = parseAddress(value);
+      if (typeof hp === "string" || !isLoopback(hp.host)) return value;
+      if (!ports.has(value)) ports.set(value, value.replace(/\d+$/, String(await freePort(hp.host.replace(/^\[|\]$/g, "")))));
+      return ports.get(value);
+    }
+    if (Array.isArray(value)) return Promise.all(value.map(place));
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await place(v)])));
+    }
+    return value;
+  };
+  const options = (await place(given)) as Record<string, unknown>;
+  const parsed = createOptionsValidator()(definition, options);
+  if (parsed.ok && typeof parsed.options === "object" && parsed.options !== null) {
+    for (const [key, value] of Object.entries(parsed.options)) {
+      if (key in options || typeof value !== "string") continue;
+      const placed = await place(value);
+      if (placed !== value) options[key] = placed;
+    }
+  }
+  return options;
 }
 
 // ---- operators --------------------------------------------------------------------------
@@ -203,8 +209,7 @@ const EVENT: LiveEvent = {
 };
 
 function operatorChecks(definition: PluginDefinition<"operator">, given: Readonly<Record<string, unknown>>, opts: ConformanceOptions): ConformanceCheck[] {
-  const checks: ConformanceCheck[] = [];
-  const it = (name: string, run: () => void | Promise<void>) => checks.push({ name, run });
+  const { checks, it } = checkList();
   // Not run mode: frames are bounded by maxFrames, so an operator that leaks a timer fails
   // the check instead of spinning the test scheduler forever.
   const marbles = (check: (ts: TestScheduler, operator: Operator) => void) => {
@@ -255,6 +260,12 @@ function operatorChecks(definition: PluginDefinition<"operator">, given: Readonl
 }
 
 // ---- helpers ----------------------------------------------------------------------------
+
+/** Collects checks with an `it` of the same shape as vitest's, so the bodies read like tests. */
+function checkList(): { checks: ConformanceCheck[]; it: (name: string, run: () => void | Promise<void>) => void } {
+  const checks: ConformanceCheck[] = [];
+  return { checks, it: (name, run) => void checks.push({ name, run }) };
+}
 
 /** Fails with every problem spelled out (an assertion diff would show `[ Array(1) ]`). */
 function noProblems(what: string, problems: readonly string[]): void {
