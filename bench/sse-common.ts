@@ -12,8 +12,9 @@ import type { Server, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { LiveEvent } from "../core/event.js";
 import { compileFilter, isFilterError } from "../core/lib/filter-match.js";
+import { PATHS } from "../plugins/sinks/sse/paths.js";
 
-export const TRACES_PATH = "/api/telemetry/traces/live";
+export const TRACES_PATH = PATHS.traces;
 
 /** Epoch milliseconds with sub-ms resolution, monotonic within a process. */
 export function nowMs(): number {

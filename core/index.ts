@@ -7,6 +7,7 @@ import "reflect-metadata";
 export { inject, injectable } from "tsyringe";
 export * from "./event.js";
 export * from "./plugin.js";
+export type { PluginCommand, CommandArgument, CommandOption, CommandContext } from "./command.js";
 export * from "./tokens.js";
 export { DeliveryOptions, DeliveryOptionsShape, untrackedDelivery, type Delivery, type Settlement, type SettleCallback } from "./delivery.js";
 export { recordToEvent, lineToEvent, toEventType, isPlainObject, type RecordOptions } from "./lib/record.js";

@@ -1,6 +1,7 @@
 import type { Observable, OperatorFunction } from "rxjs";
 import type { z } from "zod";
 import type { LiveEvent, LiveEventInput } from "./event.js";
+import type { PluginCommand } from "./command.js";
 
 /**
  * A source produces events. The observable is cold: subscribing starts it (opens sockets,
@@ -76,6 +77,15 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, O = unknown
   readonly description: string;
   readonly options: OptionsSchema<O>;
   readonly plugin: PluginClass<PluginInstanceOf[K]>;
+  /**
+   * The smallest valid options, as a user writes them in the config (Vector's
+   * `generate_config`, OTel's `metadata.yaml`): docs and `conformance()` start the plugin with
+   * them. Name every address the plugin binds (`conformance()` gives it a free port) and write
+   * file paths as `./name` (`conformance()` puts them in a temporary directory).
+   */
+  readonly example?: Readonly<Record<string, unknown>>;
+  /** CLI commands this plugin brings (`livetap <name>`), e.g. a client for what it serves. */
+  readonly commands?: readonly PluginCommand[];
 }
 
 type DefineArgs<K extends PluginKind, O> = Omit<PluginDefinition<K, O>, "kind">;

@@ -23,3 +23,5 @@ export function createPlugin<K extends PluginKind>(
   const parsed = typeof (schema as { parse?: unknown }).parse === "function" ? schema.parse(options) : options;
   return { plugin: instantiate(definition, parsed, s), services: s };
 }
+
+export { conformance, freePort, type ConformanceOptions } from "./conformance.js";

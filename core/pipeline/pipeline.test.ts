@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
-import { Observable, Subject, filter, from, map, type OperatorFunction } from "rxjs";
+import { Observable, Subject, Subscription, filter, from, map, type OperatorFunction, type SchedulerLike } from "rxjs";
+import { TestScheduler } from "rxjs/testing";
 import { z } from "zod";
 import { inject, injectable } from "tsyringe";
 import pino from "pino";
@@ -10,7 +11,7 @@ import { OPTIONS } from "../tokens.js";
 import { ConfigError, type ComponentConfig, type PipelineConfig } from "../config/model.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import { HttpServerPool } from "../http/pool.js";
-import { Pipeline } from "./pipeline.js";
+import { Pipeline, type PipelineOptions } from "./pipeline.js";
 
 const Empty = z.strictObject({});
 
@@ -84,15 +85,32 @@ class KeepType implements Operator {
 }
 const keepType = defineOperator({ type: "keep", description: "keeps one type", options: KeepOptions, plugin: KeepType });
 
+const exploding = defineOperator({
+  type: "explode",
+  description: "throws on type x.bad",
+  options: Empty,
+  plugin: class implements Operator {
+    operator() {
+      return map((e: LiveEvent) => {
+        if (e.type === "x.bad") throw new Error("boom");
+        return e;
+      });
+    }
+  },
+});
+
 function component(kind: ComponentConfig["kind"], name: string, definition: PluginDefinition, inputs: string[] = [], options: unknown = {}): ComponentConfig {
   const folder = kind === "source" ? "sources" : kind === "operator" ? "operators" : "sinks";
   return { kind, name, path: `${folder}.${name}`, type: definition.type, inputs, options, definition };
 }
 
-function pipelineOf(components: ComponentConfig[], metrics = new MetricsRegistry()) {
+/** A clock that stands still and timers that never fire: tests of timing pass a TestScheduler. */
+const stillClock = { now: () => 1_700_000_000_000, schedule: () => new Subscription() } as unknown as SchedulerLike;
+
+function pipelineOf(components: ComponentConfig[], metrics = new MetricsRegistry(), options: PipelineOptions = {}, scheduler = stillClock) {
   const config: PipelineConfig = { dataDir: "/tmp/livetap-test", components, warnings: [] };
   const logger = pino({ level: "silent" });
-  return new Pipeline(config, { logger, metrics, scheduler: { now: () => 1_700_000_000_000, schedule: () => { throw new Error("no timers"); } } as never, http: new HttpServerPool(logger), dataDir: "/tmp/livetap-test" });
+  return new Pipeline(config, { logger, metrics, scheduler, http: new HttpServerPool(logger), dataDir: "/tmp/livetap-test" }, options);
 }
 
 describe("Pipeline", () => {
@@ -173,19 +191,6 @@ describe("Pipeline", () => {
     const out = new Collected();
     const other = new Collected();
     const metrics = new MetricsRegistry();
-    const exploding = defineOperator({
-      type: "explode",
-      description: "throws on type x.bad",
-      options: Empty,
-      plugin: class implements Operator {
-        operator() {
-          return map((e: LiveEvent) => {
-            if (e.type === "x.bad") throw new Error("boom");
-            return e;
-          });
-        }
-      },
-    });
     const p = pipelineOf(
       [
         component("source", "feed", feedSource(feed)),
@@ -307,5 +312,110 @@ describe("Pipeline", () => {
     await p.start();
     await p.done;
     expect(out.events[0].data).toEqual({ n: 7 });
+  });
+});
+
+describe("Pipeline stop and give-up paths", () => {
+  /** The TestScheduler, recording what is scheduled so a test can see a timer was cancelled. */
+  function recordingScheduler() {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const timers: { delay: number; subscription: Subscription }[] = [];
+    const scheduler = {
+      now: () => ts.now(),
+      schedule: (work: never, delay = 0, state?: unknown) => {
+        const subscription = ts.schedule(work, delay, state);
+        timers.push({ delay, subscription });
+        return subscription;
+      },
+    } as unknown as SchedulerLike;
+    return { ts, timers, scheduler };
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("cuts off a source that is still draining drainTimeoutMs after stop(), not before", async () => {
+    const feed = new Feed();
+    let drainAsked = false;
+    const stubborn = defineSource({
+      type: "stubborn",
+      description: "never finishes draining",
+      options: Empty,
+      plugin: class implements Source {
+        events() {
+          return feed.subject.asObservable();
+        }
+        drain() {
+          drainAsked = true;
+        }
+      },
+    });
+    const out = new Collected();
+    const { ts, scheduler } = recordingScheduler();
+    const p = pipelineOf([component("source", "stubborn", stubborn), component("sink", "out", collectSink(out), ["stubborn"])], new MetricsRegistry(), { drainTimeoutMs: 7_777 }, scheduler);
+    await p.start();
+    await tick();
+    feed.subject.next({ type: "feed.one", data: {} });
+    const stopped = p.stop();
+    expect(drainAsked).toBe(true);
+
+    ts.maxFrames = 7_776;
+    ts.flush();
+    await tick();
+    feed.subject.next({ type: "feed.while-draining", data: {} });
+    expect(out.completed).toBe(false);
+
+    ts.maxFrames = 7_777;
+    ts.flush();
+    expect(out.completed).toBe(true);
+    expect(await stopped).toEqual({ failed: [] });
+    expect(out.events.map((e) => e.type)).toEqual(["feed.one", "feed.while-draining"]);
+    expect(feed.subject.observed).toBe(false);
+  });
+
+  it("cancels the cut-off timer when the sources drained in time", async () => {
+    const feed = new Feed();
+    const out = new Collected();
+    const { timers, scheduler } = recordingScheduler();
+    const p = pipelineOf([component("source", "feed", feedSource(feed, true)), component("sink", "out", collectSink(out), ["feed"])], new MetricsRegistry(), { drainTimeoutMs: 7_777 }, scheduler);
+    await p.start();
+    await tick();
+    expect(await p.stop()).toEqual({ failed: [] });
+    const cutOff = timers.filter((t) => t.delay === 7_777);
+    expect(cutOff).toHaveLength(1);
+    expect(cutOff[0].subscription.closed).toBe(true);
+  });
+
+  it("gives an operator up after maxOperatorRestarts errors in a row (a passed event resets the count), completing only its branch", async () => {
+    const feed = new Feed();
+    const out = new Collected();
+    const other = new Collected();
+    const metrics = new MetricsRegistry();
+    const p = pipelineOf(
+      [
+        component("source", "feed", feedSource(feed)),
+        component("operator", "explode", exploding, ["feed"]),
+        component("sink", "out", collectSink(out), ["explode"]),
+        component("sink", "other", collectSink(other), ["feed"]),
+      ],
+      metrics,
+      { maxOperatorRestarts: 2 },
+    );
+    await p.start();
+    await tick();
+    const send = (...types: string[]) => types.forEach((type) => feed.subject.next({ type, data: {} }));
+
+    send("x.bad", "x.bad", "x.ok", "x.bad", "x.bad", "x.ok");
+    expect(out.events.map((e) => e.type)).toEqual(["x.ok", "x.ok"]);
+    expect(out.completed).toBe(false);
+    expect(metrics.counter("pipeline.errors").value).toBe(4);
+
+    send("x.bad", "x.bad", "x.bad", "x.ok");
+    expect(out.completed).toBe(true);
+    expect(out.events).toHaveLength(2);
+    expect(metrics.counter("pipeline.errors").value).toBe(4 + 2 + 1);
+
+    send("x.late");
+    feed.subject.complete();
+    expect((await p.done).failed).toEqual(["operators.explode"]);
+    expect(other.events).toHaveLength(11);
   });
 });

@@ -158,9 +158,8 @@ export class Pipeline {
           this.report(b.config.path, err);
         }
       }
-      const cut = setTimeout(() => this.cutOff$.next(), this.drainTimeoutMs);
-      cut.unref();
-      void this.runPromise.finally(() => clearTimeout(cut));
+      const cut = this.services.scheduler.schedule(() => this.cutOff$.next(), this.drainTimeoutMs);
+      void this.runPromise.finally(() => cut.unsubscribe());
     }
     return this.runPromise;
   }

@@ -25,4 +25,5 @@ export default defineOperator({
   description: "Masks or hashes sensitive data fields (IP addresses, mail addresses) before events leave the process.",
   options: RedactOptions,
   plugin: RedactOperator,
+  example: { fields: ["remoteIp"] },
 });

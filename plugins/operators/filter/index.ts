@@ -23,4 +23,5 @@ export default defineOperator({
   description: "Keeps events matching `include` and not `exclude` (the SSE query-filter vocabulary, plus severity and numeric comparisons); counts what it drops.",
   options: FilterOptions,
   plugin: FilterOperator,
+  example: { exclude: { severity: "debug" } },
 });

@@ -22,4 +22,5 @@ export default defineOperator({
   description: "Derives counters (per event, per field value or per type), histograms and gauges from event fields into the metrics registry; events pass through unchanged.",
   options: MetricOptions,
   plugin: MetricOperator,
+  example: { counters: [{ id: "events.seen" }] },
 });

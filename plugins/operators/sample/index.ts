@@ -22,4 +22,5 @@ export default defineOperator({
   description: "Keeps 1 event in `rate`, at random or by a seeded hash of a key (whole sessions/IPs, the same on every node); `alwaysKeep` bypasses it; kept events carry `data.sampleRate`.",
   options: SampleOptions,
   plugin: SampleOperator,
+  example: { rate: 10 },
 });

@@ -43,4 +43,5 @@ export default defineOperator({
   description: "At most `threshold` events per `windowSeconds` per key (a token bucket per key, LRU-bounded by `maxKeys`); the excess is dropped and counted.",
   options: ThrottleOptions,
   plugin: ThrottleOperator,
+  example: { threshold: 100 },
 });

@@ -7,4 +7,5 @@ export default defineSink({
   description: "Counts events and discards them (metric `blackhole.events`); for benchmarks and dry runs.",
   options: BlackholeOptions,
   plugin: BlackholeSink,
+  example: {},
 });

@@ -7,4 +7,5 @@ export default defineSink({
   description: "Events to stdout: JSON lines (default) or one pretty line each for humans.",
   options: ConsoleOptions,
   plugin: ConsoleSink,
+  example: {},
 });

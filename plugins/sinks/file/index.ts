@@ -7,4 +7,5 @@ export default defineSink({
   description: "Events appended to a file as JSON lines, batched, with bounded memory and fsync on stop.",
   options: FileOptions,
   plugin: FileSink,
+  example: { path: "./events.jsonl" },
 });

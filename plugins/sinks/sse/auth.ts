@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { isPasswordHash, SecretSet, verifyPassword } from "../../../core/index.js";
+import { PATHS } from "./paths.js";
 
 /** CONTRACT 4 "Auth": credentials for one `sse` sink. */
 export const AuthOptions = z
@@ -80,10 +81,7 @@ export interface AuthRequest {
   query: Record<string, unknown>;
 }
 
-const TOKEN_PATHS: Record<StreamEndpoint, string> = {
-  traces: "/api/telemetry/live/tracing-token",
-  metrics: "/api/telemetry/live/metrics-token",
-};
+const TOKEN_PATHS: Record<StreamEndpoint, string> = { traces: PATHS.tracingToken, metrics: PATHS.metricsToken };
 // A token dated this far ahead of our clock is refused; a little slack covers a wall clock
 // stepped back (NTP) between issue and use.
 const FUTURE_SKEW_MS = 5_000;

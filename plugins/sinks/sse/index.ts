@@ -29,7 +29,10 @@ import { TraceHub } from "./hub.js";
 import { MetricsClient, type MetricsQuery } from "./metrics-stream.js";
 import { SseOptions } from "./options.js";
 import { PrometheusExporter } from "./prometheus.js";
-import { PATHS, sseRoutes } from "./routes.js";
+import { PATHS } from "./paths.js";
+import { sseRoutes } from "./routes.js";
+import { hashPasswordCommand } from "./cli/hash-password.js";
+import { tapCommand } from "./cli/tap.js";
 
 /** `sse.batch-size` buckets: events per `trace` frame, 1 to the largest sensible batchMaxEvents. */
 const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
@@ -189,4 +192,6 @@ export default defineSink({
   description: "Serves events and metrics live over Server-Sent Events (Stalwart's live-telemetry API), with /metrics for Prometheus.",
   options: SseOptions,
   plugin: SseSink,
+  example: { address: "127.0.0.1:8080" },
+  commands: [tapCommand(), hashPasswordCommand()],
 });

@@ -5,16 +5,7 @@ import type { StreamAuth, StreamEndpoint } from "./auth.js";
 import { parseMetricsQuery, type MetricsQuery } from "./metrics-stream.js";
 import { registerDashboard } from "./dashboard/serve.js";
 import type { PrometheusExporter } from "./prometheus.js";
-
-export const PATHS = {
-  traces: "/api/telemetry/traces/live",
-  metrics: "/api/telemetry/metrics/live",
-  tracingToken: "/api/telemetry/live/tracing-token",
-  metricsToken: "/api/telemetry/live/metrics-token",
-  prometheus: "/metrics",
-  health: "/healthz",
-  page: "/",
-} as const;
+import { PATHS } from "./paths.js";
 
 /** What a client over `maxClients` is told to wait before retrying. */
 export const RETRY_AFTER_SECONDS = 5;

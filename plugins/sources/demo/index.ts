@@ -7,4 +7,5 @@ export default defineSource({
   description: "Synthetic mail-server telemetry (Stalwart event types) at a set rate, optionally repeatable from a seed.",
   options: DemoOptions,
   plugin: DemoSource,
+  example: {},
 });

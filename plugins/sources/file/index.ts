@@ -7,4 +7,5 @@ export default defineSource({
   description: "Tails files matched by globs (rotation by rename or copytruncate followed, positions checkpointed under dataDir): one event per line.",
   options: FileOptions,
   plugin: FileSource,
+  example: { include: ["./logs/*.log"] },
 });

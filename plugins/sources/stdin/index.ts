@@ -7,4 +7,5 @@ export default defineSource({
   description: "One event per line of standard input (JSON-object lines keep their fields); completes at end of input.",
   options: StdinOptions,
   plugin: StdinSource,
+  example: {},
 });

@@ -10,4 +10,5 @@ export default defineSource({
   description: "Events POSTed over HTTP(S) as JSON, NDJSON or text lines, with bearer or HMAC auth, a body limit and a bounded ingest queue (429 when full).",
   options: WebhookOptions,
   plugin: WebhookSource,
+  example: { address: "127.0.0.1:8081" },
 });

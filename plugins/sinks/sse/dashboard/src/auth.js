@@ -5,6 +5,7 @@
  * trades it for a short-lived `?token=` at the token endpoints before every (re)connect.
  */
 import { byId } from "./dom.js";
+import { PATHS } from "../../paths.ts";
 
 const STORAGE_KEY = "livetap.authorization";
 
@@ -13,8 +14,8 @@ const STORAGE_KEY = "livetap.authorization";
 
 /** Relative paths: the page works behind any host, port or path prefix. */
 export const TOKEN_PATHS = {
-  traces: "api/telemetry/live/tracing-token",
-  metrics: "api/telemetry/live/metrics-token",
+  traces: PATHS.tracingToken.slice(1),
+  metrics: PATHS.metricsToken.slice(1),
 };
 
 /**

@@ -12,9 +12,11 @@ import { MetricsView } from "./metrics-view.js";
 import { StatusBar } from "./status.js";
 import { LiveStream } from "./stream.js";
 import { EventStore, Marker, MAX_ROWS } from "./lib/store.ts";
+import { PATHS } from "../../paths.ts";
 
-const TRACES_PATH = "api/telemetry/traces/live";
-const METRICS_PATH = "api/telemetry/metrics/live";
+// Relative (no leading slash): the page works behind any path prefix.
+const TRACES_PATH = PATHS.traces.slice(1);
+const METRICS_PATH = PATHS.metrics.slice(1);
 
 const authMeta = document.querySelector('meta[name="livetap-auth"]');
 const auth = new Auth(authMeta?.getAttribute("content") === "on");

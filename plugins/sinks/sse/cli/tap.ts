@@ -1,10 +1,11 @@
 import type { Writable } from "node:stream";
-import { Command, Option } from "commander";
 import { EventSource, type ErrorEvent, type FetchLike } from "eventsource";
+import type { PluginCommand } from "../../../../core/index.js";
+import { PATHS } from "../paths.js";
 
-/** CONTRACT 4 stream paths; a bare `http://host:port` URL gets one of them. */
-export const TRACES_PATH = "/api/telemetry/traces/live";
-export const METRICS_PATH = "/api/telemetry/metrics/live";
+// A bare `http://host:port` URL gets one of the sink's stream paths.
+const TRACES_PATH = PATHS.traces;
+const METRICS_PATH = PATHS.metrics;
 
 export interface TapOptions {
   /** `filter=S`: any data value contains S. */
@@ -345,40 +346,39 @@ export function runTap(url: string, o: TapOptions, out: Writable, err: Writable,
   });
 }
 
-export function tapCommand(run: typeof runTap = runTap): Command {
-  return new Command("tap")
-    .description("connect to a live stream and print its events as JSON lines; reconnects with Last-Event-ID after a drop")
-    .argument("<url>", `stream URL, e.g. http://127.0.0.1:8080${TRACES_PATH} (a bare http://host:port picks the traces stream, or the metrics one with --metrics/--interval)`)
-    .option("--filter <text>", "keep events with any data value containing text")
-    .option("--type <types>", "event type, prefix (smtp.*) or comma-separated list")
-    .option("--metrics <ids>", "metrics stream: comma-separated metric ids (id* is a prefix)")
-    .option("--interval <seconds>", "metrics stream: seconds between frames (at least 1)")
-    .addOption(new Option("--token <token>", "send Authorization: Bearer <token>").env("LIVETAP_TOKEN"))
-    .option("--last-event-id <id>", "start after this event id, as a reconnect would")
-    .option("--pretty", "human one-liners (time type text key=value) instead of JSON lines")
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .addHelpText(
-      "after",
+/** `livetap tap`, contributed by the sse sink (its client). */
+export function tapCommand(run: typeof runTap = runTap): PluginCommand {
+  return {
+    name: "tap",
+    description: "connect to a live stream and print its events as JSON lines; reconnects with Last-Event-ID after a drop",
+    arguments: [
+      {
+        name: "<url>",
+        description: `stream URL, e.g. http://127.0.0.1:8080${TRACES_PATH} (a bare http://host:port picks the traces stream, or the metrics one with --metrics/--interval)`,
+      },
+    ],
+    options: [
+      { flags: "--filter <text>", description: "keep events with any data value containing text" },
+      { flags: "--type <types>", description: "event type, prefix (smtp.*) or comma-separated list" },
+      { flags: "--metrics <ids>", description: "metrics stream: comma-separated metric ids (id* is a prefix)" },
+      { flags: "--interval <seconds>", description: "metrics stream: seconds between frames (at least 1)" },
+      { flags: "--token <token>", description: "send Authorization: Bearer <token>", env: "LIVETAP_TOKEN" },
+      { flags: "--last-event-id <id>", description: "start after this event id, as a reconnect would" },
+      { flags: "--pretty", description: "human one-liners (time type text key=value) instead of JSON lines" },
+    ],
+    // The leftover words are the URL and --KEY VALUE key filters (parseTapArgs).
+    passThrough: true,
+    helpAfter:
       "\nAny other --KEY VALUE is a data key filter (--remote-ip 192.0.2.7 keeps events whose data.remoteIp contains it).\n" +
-        "Events go to stdout; connection state, gaps and drops to stderr. Exits 0 on Ctrl-C, 1 on 400/401/404.\n\n" +
-        "Examples:\n" +
-        "  livetap tap http://127.0.0.1:8080 --type 'smtp.*' --remote-ip 192.0.2.7 --pretty\n" +
-        "  livetap tap http://127.0.0.1:8080 --metrics 'events.*,server.memory' --interval 5\n",
-    )
-    .action(async (_url: string, opts: Omit<TapOptions, "keys">, cmd: Command) => {
-      const parsed = parseTapArgs(cmd.args);
-      if (typeof parsed === "string") cmd.error(`error: ${parsed}`, { exitCode: 1, code: "livetap.tap.args" });
-      const { url, keys } = parsed as Exclude<ReturnType<typeof parseTapArgs>, string>;
-      const ac = new AbortController();
-      const stop = () => ac.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      try {
-        process.exitCode = await run(url, { ...opts, keys }, process.stdout, process.stderr, ac.signal);
-      } finally {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-      }
-    });
+      "Events go to stdout; connection state, gaps and drops to stderr. Exits 0 on Ctrl-C, 1 on 400/401/404.\n\n" +
+      "Examples:\n" +
+      "  livetap tap http://127.0.0.1:8080 --type 'smtp.*' --remote-ip 192.0.2.7 --pretty\n" +
+      "  livetap tap http://127.0.0.1:8080 --metrics 'events.*,server.memory' --interval 5\n",
+    action: async (ctx) => {
+      const parsed = parseTapArgs(ctx.args);
+      if (typeof parsed === "string") return ctx.usageError(parsed);
+      const opts = ctx.options as Omit<TapOptions, "keys">;
+      return run(parsed.url, { ...opts, keys: parsed.keys }, ctx.stdout, ctx.stderr, ctx.interrupted());
+    },
+  };
 }

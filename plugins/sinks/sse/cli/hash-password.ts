@@ -1,7 +1,6 @@
 import { createInterface } from "node:readline";
 import { Writable, type Readable } from "node:stream";
-import { Command } from "commander";
-import { hashPassword } from "../lib/password.js";
+import { hashPassword, type PluginCommand } from "../../../../core/index.js";
 
 const MAX_PASSWORD_CHARS = 4096;
 
@@ -52,13 +51,13 @@ export async function runHashPassword(input: Input, out: Writable, err: Writable
   return 0;
 }
 
-export function hashPasswordCommand(): Command {
-  return new Command("hash-password")
-    .description(
+/** `livetap hash-password`, contributed by the sse sink (for its `auth.basic`). */
+export function hashPasswordCommand(): PluginCommand {
+  return {
+    name: "hash-password",
+    description:
       "read one password line from stdin (not echoed on a terminal) and print its scrypt hash, " +
-        "for `passwordHash` in an sse sink's `auth.basic`",
-    )
-    .action(async () => {
-      process.exitCode = await runHashPassword(process.stdin, process.stdout, process.stderr);
-    });
+      "for `passwordHash` in an sse sink's `auth.basic`",
+    action: (ctx) => runHashPassword(ctx.stdin, ctx.stdout, ctx.stderr),
+  };
 }

@@ -9,10 +9,13 @@ import {
   parseTapArgs,
   runTap,
   tapCommand,
-  TRACES_PATH,
-  METRICS_PATH,
   type TapOptions,
 } from "./tap.js";
+import { PATHS } from "../paths.js";
+import { toCommander } from "../../../../core/cli/plugin-commands.js";
+
+const TRACES_PATH = PATHS.traces;
+const METRICS_PATH = PATHS.metrics;
 
 // ---- a tiny SSE server on 127.0.0.1:0; each test scripts its connections -----------------
 
@@ -306,10 +309,12 @@ describe("tap arguments", () => {
 
   it("the command passes known options and leftover key filters to runTap", async () => {
     const calls: [string, TapOptions][] = [];
-    const cmd = tapCommand(async (url, o) => {
-      calls.push([url, o]);
-      return 0;
-    });
+    const cmd = toCommander(
+      tapCommand(async (url, o) => {
+        calls.push([url, o]);
+        return 0;
+      }),
+    );
     await cmd.parseAsync(["--remote-ip", "192.0.2.7", "http://h:1", "--pretty", "--type", "smtp.*", "--token=t0k", "--domain", "x"], {
       from: "user",
     });

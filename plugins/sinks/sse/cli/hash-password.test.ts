@@ -1,6 +1,7 @@
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { verifyPassword } from "../lib/password.js";
+import { verifyPassword } from "../../../../core/index.js";
+import { toCommander } from "../../../../core/cli/plugin-commands.js";
 import { hashPasswordCommand, runHashPassword } from "./hash-password.js";
 
 function collector() {
@@ -71,7 +72,7 @@ describe("livetap hash-password", () => {
   });
 
   it("is a commander command named hash-password", () => {
-    const c = hashPasswordCommand();
+    const c = toCommander(hashPasswordCommand());
     expect(c.name()).toBe("hash-password");
     expect(c.description()).toMatch(/stdin/);
   });
