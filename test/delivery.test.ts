@@ -383,6 +383,17 @@ describe("delivery acknowledgements", () => {
     ]);
   });
 
+  it("leaves no timer behind when the pipeline ends with events still unsettled", async () => {
+    const feed = new Feed();
+    const out = new Held();
+    const r = await run([component("source", "feed", feedSource(feed)), component("sink", "out", heldSink(out), ["feed"])]);
+    feed.push([ev(1)]);
+    expect(r.clock.actions.length).toBe(1); // the ack-timeout watch
+    feed.subject.complete();
+    await r.pipeline.done;
+    expect(r.clock.actions.length).toBe(0);
+  });
+
   it("costs nothing for events nobody tracks", async () => {
     const feed = new Feed();
     const out = new Held();

@@ -84,6 +84,11 @@ class SourceLedger {
     return this.pending >= this.maxPending;
   }
 
+  /** Whether the timeout sweep should go on (false once closed). */
+  get watching(): boolean {
+    return !this.closedForGood;
+  }
+
   track<T extends LiveEventInput>(events: T[], onSettled: SettleCallback | undefined): T[] {
     const n = events.length;
     if (n === 0 || this.fanout === 0) {
@@ -95,7 +100,7 @@ class SourceLedger {
     for (let i = 0; i < n; i++) (events[i] as Carrier)[RECEIPT] = receipt;
     this.pending += n;
     this.open.add(receipt);
-    this.sweeping ??= this.hub.scheduler.schedule(sweepAction, this.sweepEveryMs(), this);
+    if (!this.closedForGood) this.sweeping ??= this.hub.scheduler.schedule(sweepAction, this.sweepEveryMs(), this);
     return events;
   }
 
@@ -113,6 +118,14 @@ class SourceLedger {
       for (const resume of ready) resume();
     }
   }
+
+  /** Stops watching for timeouts (the pipeline ended): no timer may keep the process alive. */
+  close(): void {
+    this.sweeping?.unsubscribe();
+    this.sweeping = undefined;
+    this.closedForGood = true;
+  }
+  private closedForGood = false;
 
   sweepEveryMs(): number {
     return Math.max(10, Math.ceil(this.ackTimeoutMs / 4));
@@ -150,7 +163,7 @@ class SourceLedger {
 }
 
 function sweepAction(this: SchedulerAction<SourceLedger>, ledger?: SourceLedger): void {
-  if (ledger && ledger.sweep()) this.schedule(ledger, ledger.sweepEveryMs());
+  if (ledger && ledger.sweep() && ledger.watching) this.schedule(ledger, ledger.sweepEveryMs());
 }
 
 /**
@@ -200,6 +213,11 @@ export class DeliveryHub {
       return new ComponentDelivery(this, path, undefined, ledger);
     }
     return new ComponentDelivery(this, path, undefined, undefined);
+  }
+
+  /** The pipeline ended: cancels every source's timeout watch. */
+  close(): void {
+    for (const ledger of this.sources.values()) ledger.close();
   }
 
   source(path: string): SourceLedger | undefined {
