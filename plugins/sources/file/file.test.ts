@@ -67,9 +67,11 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
   }
 }
 
+/** A graceful stop as core does it: drain, the stream completes, then stop() (after the sinks flushed) saves the positions. */
 async function stop(r: Run): Promise<void> {
   r.plugin.drain();
   await r.done;
+  await r.plugin.stop();
   await r.plugin.settled();
 }
 

@@ -49,7 +49,7 @@ export class FileSource implements Source {
       );
       this.active = tailer;
       tailer.start();
-      // `active` outlives the subscription: settled() still waits for the last checkpoint.
+      // `active` outlives the subscription: stop() still saves what a drain read.
       return () => tailer.close();
     });
   }
@@ -58,7 +58,12 @@ export class FileSource implements Source {
     this.active?.drain();
   }
 
-  /** Resolves when the current cycle and checkpoint writes are done; after a drain, once its last checkpoint is written (tests, benchmarks). */
+  /** After the run (every sink flushed): the positions of a drain are saved now. */
+  async stop(): Promise<void> {
+    await this.active?.finish();
+  }
+
+  /** Resolves when the current cycle and checkpoint writes are done (tests, benchmarks). */
   settled(): Promise<void> {
     return this.active?.settled() ?? Promise.resolve();
   }
