@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import type { CheckpointStore, Counter, Logger } from "../../../core/index.js";
-import { CHECKPOINT_KEY, CHECKPOINT_VERSION, fromSaved, type Position, type SavedCheckpoint, type SavedPosition } from "./identity.js";
+import { CHECKPOINT_KEY, fromSaved, type Position, type SavedCheckpoint } from "./identity.js";
 
 /**
  * Reads and writes the source's positions (Vector's checkpointer): one JSON value under
@@ -11,10 +11,6 @@ export class Checkpointer {
   private lastSaved = "";
   private saving: Promise<void> | undefined;
   private queued: SavedCheckpoint | undefined;
-  /** The snapshot of the previous tick: saved at the next one, so it is at least an interval old. */
-  private previous: SavedCheckpoint | undefined;
-  /** The newest snapshot taken at least an interval ago: what may be saved. */
-  private safe: SavedCheckpoint | undefined;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -44,29 +40,6 @@ export class Checkpointer {
       log.warn({ dir: store.dir }, `${errText(err)}: files found now start at ${startsAt}`);
     }
     return undefined;
-  }
-
-  /**
-   * A checkpoint tick with the positions of now: the snapshot of the previous tick becomes
-   * saveable (its lines were handed over at least an interval ago) and is saved.
-   */
-  tick(now: SavedCheckpoint, fresh: Iterable<SavedPosition & { key: string }>): void {
-    if (this.previous) {
-      this.safe = this.previous;
-      this.save(this.saveable(fresh));
-    }
-    this.previous = now;
-  }
-
-  /**
-   * What may be saved now: the newest snapshot whose lines were handed over at least an
-   * interval ago, plus the files found since (`fresh`: every file, where it started).
-   */
-  saveable(fresh: Iterable<SavedPosition & { key: string }>): SavedCheckpoint {
-    const files = this.safe ? [...this.safe.files] : [];
-    const known = new Set(files.map((p) => `${p.dev}:${p.ino}`));
-    for (const { key, ...p } of fresh) if (!known.has(key)) files.push(p);
-    return { version: CHECKPOINT_VERSION, files };
   }
 
   /** Writes `cp` (one write at a time; the newest waiting one goes next), unless it is what was written last. */

@@ -2,7 +2,7 @@ import type { FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Logger } from "../../../core/index.js";
 import type { Fingerprinter } from "./fingerprinter.js";
-import { fingerprint, toSaved } from "./identity.js";
+import { fingerprint } from "./identity.js";
 import type { LineReader } from "./lines.js";
 import type { FileOptions } from "./options.js";
 import type { Recognizer, Restored } from "./recognizer.js";
@@ -23,6 +23,8 @@ export interface DiscoveryHost {
   wake(delayMs: number): void;
   /** The line reader of a new file, wired to the server's emitter. */
   readerFor(f: Tracked): LineReader;
+  /** A file is tracked from now on, from where its reader starts. */
+  follow(f: Tracked): void;
 }
 
 /**
@@ -125,8 +127,8 @@ export class Discovery {
       f.reader = this.host.readerFor(f);
       f.reader.reset(start.offset, start.tail);
       if ("skip" in start && start.skip) f.reader.skipToNewline = true;
-      f.origin = toSaved(positionOf(f));
       this.files.add(f);
+      this.host.follow(f);
       this.log.debug({ path: f.path, offset: start.offset, from: start.from }, "tailing file");
       return true;
     } catch (err) {

@@ -1,6 +1,7 @@
 import { Observable, type SchedulerLike } from "rxjs";
 import {
   CHECKPOINTS,
+  DELIVERY,
   inject,
   injectable,
   LOGGER,
@@ -9,6 +10,7 @@ import {
   OPTIONS,
   SCHEDULER,
   type CheckpointStore,
+  type Delivery,
   type LiveEventInput,
   type Logger,
   type Source,
@@ -32,6 +34,7 @@ export class FileSource implements Source {
     @inject(METRICS) metrics: MetricsRegistry,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
     @inject(CHECKPOINTS) private readonly store: CheckpointStore,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {
     this.metrics = {
       lines: metrics.counter("file.lines", "Lines read by file sources"),
@@ -44,7 +47,7 @@ export class FileSource implements Source {
   events(): Observable<LiveEventInput> {
     return new Observable<LiveEventInput>((subscriber) => {
       const tailer = new Tailer(
-        { opts: this.opts, log: this.log, clock: this.clock, store: this.store, metrics: this.metrics, cwd: process.cwd() },
+        { opts: this.opts, log: this.log, clock: this.clock, store: this.store, delivery: this.delivery, metrics: this.metrics, cwd: process.cwd() },
         subscriber,
       );
       this.active = tailer;

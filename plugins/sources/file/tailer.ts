@@ -1,13 +1,14 @@
 import type { FileHandle } from "node:fs/promises";
 import type { SchedulerLike, Subscriber, Subscription } from "rxjs";
-import type { CheckpointStore, Counter, Gauge, LiveEventInput, Logger } from "../../../core/index.js";
+import type { CheckpointStore, Counter, Delivery, Gauge, LiveEventInput, Logger } from "../../../core/index.js";
 import { Checkpointer } from "./checkpointer.js";
 import { Discovery } from "./discovery.js";
 import { Fingerprinter } from "./fingerprinter.js";
-import { CHECKPOINT_VERSION, fingerprint, toSaved, type SavedCheckpoint } from "./identity.js";
+import { fingerprint } from "./identity.js";
 import { lineEvent } from "./line-events.js";
 import { LineReader, type LineFlag } from "./lines.js";
 import type { FileOptions } from "./options.js";
+import { Progress, type Mark } from "./progress.js";
 import { Recognizer } from "./recognizer.js";
 import { FileTable, positionOf, Warnings, type Tracked } from "./tracked.js";
 
@@ -28,16 +29,19 @@ export interface TailerDeps {
   log: Logger;
   clock: SchedulerLike;
   store: CheckpointStore;
+  delivery: Delivery;
   metrics: TailerMetrics;
   cwd: string;
 }
 
 /**
- * The file server of one subscription (Vector's `file_server`): finds files (GlobScanner),
- * follows them by identity (Recognizer, Fingerprinter), reads new bytes into lines and events,
- * and hands positions to the Checkpointer. One timer on SCHEDULER drives everything: a cycle
- * scans when the glob interval is due, polls every file every pollIntervalMs (only the
- * notified ones in between, DirWatcher), and takes a checkpoint every checkpointIntervalMs.
+ * The file server of one subscription (Vector's `file_server`): finds files (Discovery),
+ * reads new bytes into lines and events, one tracked batch per read chunk (DELIVERY), and
+ * saves how far each file is settled (Progress, Checkpointer). One timer on SCHEDULER drives
+ * everything: a cycle scans when the glob interval is due, polls every file every
+ * pollIntervalMs (only the notified ones in between), and saves a checkpoint every
+ * checkpointIntervalMs. At maxPendingEvents unsettled lines it stops reading until
+ * `onCapacity`.
  */
 export class Tailer {
   private readonly o: FileOptions;
@@ -46,6 +50,11 @@ export class Tailer {
   private readonly fingerprinter: Fingerprinter;
   private readonly recognizer: Recognizer;
   private readonly checkpointer: Checkpointer;
+  private readonly progress: Progress;
+  /** The events of the chunk being read: tracked and emitted as one batch. */
+  private batch: LiveEventInput[] = [];
+  /** Waiting for `onCapacity`: reading paused at maxPendingEvents. */
+  private paused = false;
   private readonly buf = Buffer.allocUnsafe(READ_BYTES);
   private readonly warnings: Warnings;
   private timer: Subscription | undefined;
@@ -59,8 +68,6 @@ export class Tailer {
   private nextCheckpointAt = 0;
   private stopped = false;
   private draining = false;
-  /** The positions at the end of a drain: every line handed over, saved by finish(). */
-  private last: SavedCheckpoint | undefined;
 
   constructor(
     private readonly d: TailerDeps,
@@ -77,8 +84,10 @@ export class Tailer {
       halted: () => this.halted,
       wake: (delay) => this.schedule(delay),
       readerFor: (f) => new LineReader(lineOptions, (b, off, flag) => this.emit(f, b, off, flag)),
+      follow: (f) => this.progress.follow(f.key, f, markOf(f)),
     });
     this.checkpointer = new Checkpointer(d.store, d.log, d.metrics.checkpointErrors);
+    this.progress = new Progress(d.log);
   }
 
   start(): void {
@@ -98,8 +107,8 @@ export class Tailer {
   }
 
   /**
-   * Graceful stop: read every file to its current end, emit unfinished lines, complete. The
-   * positions are saved by finish(), once core says the sinks are done with them.
+   * Graceful stop: read every file to its current end (up to maxPendingEvents), emit
+   * unfinished lines, complete. The positions are saved by finish(), once the sinks are done.
    */
   drain(): void {
     if (this.stopped || this.draining) return;
@@ -113,21 +122,19 @@ export class Tailer {
       } catch (err) {
         this.d.log.error({ err: errText(err) }, "reading the files to their end at stop failed");
       }
-      // Stopped before the first scan finished: what we know is less than the old checkpoint.
-      if (!this.discovery.firstScan) this.last = this.snapshot();
       this.sub.complete();
     })();
   }
 
   /**
-   * After a drain, once every sink has flushed (core calls the source's stop() then): saves
-   * the final positions. A forced exit never gets here: the earlier checkpoint stays, and
-   * lines are read again rather than lost.
+   * After the run, once every sink has flushed and confirmed (core calls the source's stop()
+   * then): saves what is settled. A forced exit never gets here: the earlier checkpoint stays,
+   * and lines are read again rather than lost.
    */
   async finish(): Promise<void> {
     await this.running;
-    if (this.last) this.checkpointer.save(this.last);
-    this.last = undefined;
+    // Stopped before the first scan finished: what we know is less than the old checkpoint.
+    if (!this.discovery.firstScan) this.checkpointer.save(this.snapshot());
     await this.checkpointer.settled();
   }
 
@@ -200,7 +207,7 @@ export class Tailer {
       if (first) this.nextCheckpointAt = now + this.o.checkpointIntervalMs;
       // A new file is saved at once where it starts (nothing of it handed over yet): if it is
       // renamed away while we are down, the next run still finds it by its inode.
-      if (added) this.checkpointer.save(this.checkpointer.saveable(this.origins()));
+      if (added) this.checkpointer.save(this.snapshot());
     }
     const full = now >= this.nextFullAt;
     if (full) this.nextFullAt = now + this.o.pollIntervalMs;
@@ -211,7 +218,7 @@ export class Tailer {
     }
     if (now >= this.nextCheckpointAt) {
       this.nextCheckpointAt = now + this.o.checkpointIntervalMs;
-      this.checkpointer.tick(this.snapshot(), this.origins());
+      this.checkpointer.save(this.snapshot());
     }
     this.recognizer.expire(now);
   }
@@ -235,13 +242,20 @@ export class Tailer {
         if (f.fpLen < this.o.fingerprintBytes && f.fpLen < size) await this.fingerprinter.refresh(f, fh, size);
         let budget = final ? Number.POSITIVE_INFINITY : READ_BUDGET;
         while (budget > 0) {
+          if (this.d.delivery.full) {
+            this.pause(f);
+            break;
+          }
           const want = final ? Math.min(READ_BYTES, size - f.reader.readPos) : READ_BYTES;
           if (want <= 0) break;
           const { bytesRead } = await fh.read(this.buf, 0, want, f.reader.readPos);
           if (this.stopped || (this.draining && !final)) return;
           if (bytesRead === 0) break;
-          f.reader.push(this.buf.subarray(0, bytesRead));
-          budget -= bytesRead;
+          // No more lines than there is room for: the rest of the chunk is read again later.
+          const take = afterLines(this.buf, bytesRead, this.o.maxPendingEvents - this.d.delivery.pending);
+          f.reader.push(this.buf.subarray(0, take));
+          this.handOver(f);
+          budget -= take;
           f.lastDataAt = now;
         }
         if (budget <= 0) {
@@ -257,7 +271,10 @@ export class Tailer {
       return;
     }
     if (final) return;
-    if (f.reader.hasPartial && now - f.lastDataAt >= this.o.lineTimeoutMs) f.reader.flushPartial();
+    if (f.reader.hasPartial && now - f.lastDataAt >= this.o.lineTimeoutMs) {
+      f.reader.flushPartial();
+      this.handOver(f);
+    }
     if (f.lostAt !== undefined && f.size <= f.reader.readPos && now - Math.max(f.lastDataAt, f.lostAt) >= this.o.rotateWaitMs) {
       await this.release(f, "read to its end");
     }
@@ -269,9 +286,11 @@ export class Tailer {
     this.recognizer.orphan(was, now);
     this.d.log.info({ path: f.path, offset: was.offset }, `file ${how}: reading it again from the start`);
     f.reader.flushPartial();
+    this.handOver(f);
     f.reader.reset(0);
     f.fp = "";
     f.fpLen = 0;
+    this.progress.moved(f.key, markOf(f));
   }
 
   /** Opens a file closed for lack of room again; false when it is not the same file any more. */
@@ -305,7 +324,7 @@ export class Tailer {
         f.reader.reset(0);
         f.fp = fingerprint(head);
         f.fpLen = head.length;
-        f.origin = toSaved(positionOf(f));
+        this.progress.moved(f.key, markOf(f));
       }
       return true;
     } catch (err) {
@@ -318,6 +337,8 @@ export class Tailer {
 
   private async release(f: Tracked, why: string): Promise<void> {
     f.reader.flushPartial();
+    this.handOver(f);
+    this.progress.release(f.key);
     this.files.remove(f);
     this.d.log.debug({ path: f.path, why }, "file released");
     await this.files.closeOf(f);
@@ -327,28 +348,65 @@ export class Tailer {
   private async finalPass(): Promise<void> {
     const now = this.d.clock.now();
     for (const f of this.files.list()) if (f.fh) await this.poll(f, now, true);
-    for (const f of this.files.list()) f.reader.flushPartial();
+    for (const f of this.files.list()) {
+      f.reader.flushPartial();
+      this.handOver(f);
+    }
   }
 
   private emit(f: Tracked, bytes: Buffer, offset: number, flag: LineFlag): void {
     const event = lineEvent(this.o, this.d.metrics.truncatedLines, f.path, bytes, offset, flag);
     if (!event) return;
     this.d.metrics.lines.inc();
-    this.sub.next(event);
+    this.batch.push(event);
+  }
+
+  /** The lines just read from `f` go out as one tracked batch, which settles up to where `f` is now. */
+  private handOver(f: Tracked): void {
+    const events = this.batch;
+    this.batch = [];
+    const settled = this.progress.handOver(f.key, markOf(f), events.length);
+    if (events.length === 0) return settled({ events: 0, failed: 0, lost: 0 });
+    for (const e of this.d.delivery.track(events, settled)) this.sub.next(e);
+  }
+
+  /** At maxPendingEvents: stop reading until the pipeline has room again; `f` is read first then. */
+  private pause(f: Tracked): void {
+    f.dirty = true;
+    if (this.paused) return;
+    this.paused = true;
+    this.d.log.debug({ pending: this.d.delivery.pending }, "maxPendingEvents unsettled lines: reading paused");
+    this.d.delivery.onCapacity(() => {
+      this.paused = false;
+      this.schedule(0);
+    });
   }
 
   // ---- positions ---------------------------------------------------------------------------
 
-  private *origins() {
-    for (const f of this.files.list()) yield { key: f.key, ...f.origin };
+  private snapshot() {
+    // Paths as the globs last matched them (renames are followed by Discovery).
+    for (const f of this.files.list()) this.progress.rename(f.key, f.path);
+    return this.progress.snapshot();
   }
-
-  private snapshot(): SavedCheckpoint {
-    return { version: CHECKPOINT_VERSION, files: this.files.list().map((f) => toSaved(positionOf(f))) };
-  }
-
 }
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function markOf(f: Tracked): Mark {
+  return { fp: f.fp, fpLen: f.fpLen, offset: f.reader.lineStart, tail: f.reader.tail };
+}
+
+/** Bytes of `buf[0, n)` up to and including its `lines`-th newline (all n when it has fewer, at least one line's worth). */
+export function afterLines(buf: Buffer, n: number, lines: number): number {
+  if (lines >= n) return n;
+  let end = 0;
+  for (let i = 0; i < Math.max(1, lines); i++) {
+    const nl = buf.indexOf(0x0a, end);
+    if (nl === -1 || nl >= n) return n;
+    end = nl + 1;
+  }
+  return end;
 }

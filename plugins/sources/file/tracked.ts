@@ -1,6 +1,6 @@
 import { open, type FileHandle } from "node:fs/promises";
 import type { Gauge, Logger } from "../../../core/index.js";
-import type { Position, SavedPosition } from "./identity.js";
+import type { Position } from "./identity.js";
 import type { LineReader } from "./lines.js";
 
 /** One file being tailed, known by its identity (`dev:ino`) whatever its name. */
@@ -22,8 +22,6 @@ export interface Tracked {
   size: number;
   /** Poll it in the next cycle even when that is not a full one (notification, closed file changed). */
   dirty: boolean;
-  /** Where it started: nothing before this was handed over by us, so it is safe to save at once. */
-  origin: SavedPosition;
 }
 
 /** Where `f` is: the end of the last line handed over. */
