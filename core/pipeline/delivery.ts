@@ -114,6 +114,12 @@ class SourceLedger {
     }
   }
 
+  /** The run is over: no more sweeps (their timer would keep the process alive when a sink never confirmed). */
+  stopSweeping(): void {
+    this.sweeping?.unsubscribe();
+    this.sweeping = undefined;
+  }
+
   sweepEveryMs(): number {
     return Math.max(10, Math.ceil(this.ackTimeoutMs / 4));
   }
@@ -200,6 +206,11 @@ export class DeliveryHub {
       return new ComponentDelivery(this, path, undefined, ledger);
     }
     return new ComponentDelivery(this, path, undefined, undefined);
+  }
+
+  /** After the run: cancels every source's ack-timeout sweep. Unsettled batches stay unsettled. */
+  close(): void {
+    for (const ledger of this.sources.values()) ledger.stopSweeping();
   }
 
   source(path: string): SourceLedger | undefined {

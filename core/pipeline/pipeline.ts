@@ -372,6 +372,7 @@ export class Pipeline {
         }),
       );
       await this.services.http.closeAll();
+      this.services.delivery.close();
     })();
     return this.closing;
   }
