@@ -52,7 +52,9 @@ describe("file source delivery end to end", () => {
       dir,
       {
         dataDir,
-        sources: { tail: { type: "file", include: [log], readFrom: "beginning", pollIntervalMs: 50, checkpointIntervalMs: 100 } },
+        // Duplicates after a kill are the lines in flight: read but not yet confirmed, or confirmed
+        // since the last checkpoint write (at most checkpointIntervalMs ago).
+        sources: { tail: { type: "file", include: [log], readFrom: "beginning", pollIntervalMs: 50, checkpointIntervalMs: 25 } },
         sinks: { out: { type: "file", inputs: ["tail"], path: out } },
       },
       "kill.json",
@@ -82,11 +84,13 @@ describe("file source delivery end to end", () => {
     const inFlight: number[] = [];
     for (let k = 0; k <= KILLS; k++) {
       // Write for a while under this run, then kill it mid-stream.
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 80; i++) {
         write();
         await sleep(15);
       }
       if (k === KILLS) break;
+      // At a random moment of the sink's flush cycle (flushIntervalMs 100) and of the checkpoint's.
+      await sleep(Math.random() * 150);
       run.child.kill("SIGKILL");
       await run.exited;
       // What this restart reads again: lines delivered before the kill at or past the saved position.
