@@ -435,6 +435,28 @@ describe("file source: delivery (CONTRACT 7)", () => {
     expect((await checkpoint()).files[0].offset).toBe(Buffer.byteLength(lines(0, 10)));
     r.sub.unsubscribe();
   });
+
+  it("paused at the bound with half a line read, it waits for the rest instead of emitting the half after lineTimeoutMs", async () => {
+    const clock = manualClock();
+    const { hub, metrics, confirm } = held(clock);
+    mkdirSync(p("a"));
+    mkdirSync(p("b"));
+    // a's writer is in the middle of a line; b fills the bound.
+    writeFileSync(p("a/a.log"), "half of a li");
+    writeFileSync(p("b/b.log"), lines(0, 20));
+    const r = tail({ include: [p("a/*.log"), p("b/*.log")], ...SLOW, maxPendingEvents: 5, lineTimeoutMs: 100 }, { clock: clock.scheduler, delivery: hub, metrics });
+    await r.plugin.settled();
+    expect(seqs(r)).toEqual(range(0, 5));
+    appendFileSync(p("a/a.log"), "ne\n");
+    await clock.advance(2000, r);
+    expect(r.events).toHaveLength(5);
+    confirm(r.events);
+    await clock.advance(0, r);
+    await clock.advance(100, r);
+    expect(r.messages()).toContain("half of a line");
+    expect(r.messages()).not.toContain("half of a li");
+    r.sub.unsubscribe();
+  });
 });
 
 describe("file source: options", () => {

@@ -271,7 +271,8 @@ export class Tailer {
       return;
     }
     if (final) return;
-    if (f.reader.hasPartial && now - f.lastDataAt >= this.o.lineTimeoutMs) {
+    // Only a partial line at the end of what the file has: paused at the bound, its rest is still unread.
+    if (f.reader.hasPartial && f.size <= f.reader.readPos && now - f.lastDataAt >= this.o.lineTimeoutMs) {
       f.reader.flushPartial();
       this.handOver(f);
     }
