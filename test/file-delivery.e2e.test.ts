@@ -84,7 +84,7 @@ describe("file source delivery end to end", () => {
     const inFlight: number[] = [];
     for (let k = 0; k <= KILLS; k++) {
       // Write for a while under this run, then kill it mid-stream.
-      for (let i = 0; i < 80; i++) {
+      for (let i = 0; i < 120; i++) {
         write();
         await sleep(15);
       }

@@ -68,6 +68,8 @@ class SourceLedger {
   readonly open = new Set<Receipt>();
   private waiters: (() => void)[] = [];
   private sweeping?: { unsubscribe(): void };
+  /** The pipeline's run is over. */
+  private ended = false;
 
   constructor(
     readonly path: string,
@@ -114,10 +116,21 @@ class SourceLedger {
     }
   }
 
-  /** The run is over: no more sweeps (their timer would keep the process alive when a sink never confirmed). */
-  stopSweeping(): void {
+  /**
+   * The run is over (sinks done): what is still open settles only through a timeout, when an
+   * operator swallowed it. The sweep goes on just for those, so its timer does not keep the
+   * process alive for events a sink never confirmed.
+   */
+  runEnded(): void {
+    this.ended = true;
+    if (this.leaking().length > 0) return;
     this.sweeping?.unsubscribe();
     this.sweeping = undefined;
+  }
+
+  /** Operators downstream holding more events than they emitted, dropped or were charged as lost. */
+  private leaking(): OperatorLedger[] {
+    return this.downstream.filter((o) => o.eventsIn - o.eventsOut - o.dropped - o.lost > 0);
   }
 
   sweepEveryMs(): number {
@@ -134,7 +147,7 @@ class SourceLedger {
     const now = this.hub.scheduler.now();
     for (const r of this.open) {
       if (now - r.startedAt < this.ackTimeoutMs) break;
-      const leaking = this.downstream.filter((o) => o.eventsIn - o.eventsOut - o.dropped - o.lost > 0);
+      const leaking = this.leaking();
       if (leaking.length === 0) break;
       const lost = Math.min(r.events, r.refs);
       // Charge the swallowed events to the operators holding them, so one is not blamed twice.
@@ -147,7 +160,7 @@ class SourceLedger {
       this.hub.timedOut(this, leaking, lost);
       this.hub.settle(r, lost);
     }
-    if (this.open.size === 0) {
+    if (this.open.size === 0 || (this.ended && this.leaking().length === 0)) {
       this.sweeping = undefined;
       return false;
     }
@@ -208,9 +221,9 @@ export class DeliveryHub {
     return new ComponentDelivery(this, path, undefined, undefined);
   }
 
-  /** After the run: cancels every source's ack-timeout sweep. Unsettled batches stay unsettled. */
+  /** After the run: ack-timeout sweeps stop once only events no sink will confirm are left. */
   close(): void {
-    for (const ledger of this.sources.values()) ledger.stopSweeping();
+    for (const ledger of this.sources.values()) ledger.runEnded();
   }
 
   source(path: string): SourceLedger | undefined {
