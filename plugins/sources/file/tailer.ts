@@ -401,7 +401,7 @@ function markOf(f: Tracked): Mark {
 }
 
 /** Bytes of `buf[0, n)` up to and including its `lines`-th newline (all n when it has fewer, at least one line's worth). */
-export function afterLines(buf: Buffer, n: number, lines: number): number {
+function afterLines(buf: Buffer, n: number, lines: number): number {
   if (lines >= n) return n;
   let end = 0;
   for (let i = 0; i < Math.max(1, lines); i++) {
