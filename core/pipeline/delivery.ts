@@ -68,6 +68,8 @@ class SourceLedger {
   readonly open = new Set<Receipt>();
   private waiters: (() => void)[] = [];
   private sweeping?: { unsubscribe(): void };
+  /** The pipeline's run is over. */
+  private ended = false;
 
   constructor(
     readonly path: string,
@@ -84,11 +86,6 @@ class SourceLedger {
     return this.pending >= this.maxPending;
   }
 
-  /** Whether the timeout sweep should go on (false once closed). */
-  get watching(): boolean {
-    return !this.closedForGood;
-  }
-
   track<T extends LiveEventInput>(events: T[], onSettled: SettleCallback | undefined): T[] {
     const n = events.length;
     if (n === 0 || this.fanout === 0) {
@@ -100,7 +97,7 @@ class SourceLedger {
     for (let i = 0; i < n; i++) (events[i] as Carrier)[RECEIPT] = receipt;
     this.pending += n;
     this.open.add(receipt);
-    if (!this.closedForGood) this.sweeping ??= this.hub.scheduler.schedule(sweepAction, this.sweepEveryMs(), this);
+    this.sweeping ??= this.hub.scheduler.schedule(sweepAction, this.sweepEveryMs(), this);
     return events;
   }
 
@@ -119,13 +116,22 @@ class SourceLedger {
     }
   }
 
-  /** Stops watching for timeouts (the pipeline ended): no timer may keep the process alive. */
-  close(): void {
+  /**
+   * The run is over (sinks done): what is still open settles only through a timeout, when an
+   * operator swallowed it. The sweep goes on just for those, so its timer does not keep the
+   * process alive for events a sink never confirmed.
+   */
+  runEnded(): void {
+    this.ended = true;
+    if (this.leaking().length > 0) return;
     this.sweeping?.unsubscribe();
     this.sweeping = undefined;
-    this.closedForGood = true;
   }
-  private closedForGood = false;
+
+  /** Operators downstream holding more events than they emitted, dropped or were charged as lost. */
+  private leaking(): OperatorLedger[] {
+    return this.downstream.filter((o) => o.eventsIn - o.eventsOut - o.dropped - o.lost > 0);
+  }
 
   sweepEveryMs(): number {
     return Math.max(10, Math.ceil(this.ackTimeoutMs / 4));
@@ -141,7 +147,7 @@ class SourceLedger {
     const now = this.hub.scheduler.now();
     for (const r of this.open) {
       if (now - r.startedAt < this.ackTimeoutMs) break;
-      const leaking = this.downstream.filter((o) => o.eventsIn - o.eventsOut - o.dropped - o.lost > 0);
+      const leaking = this.leaking();
       if (leaking.length === 0) break;
       const lost = Math.min(r.events, r.refs);
       // Charge the swallowed events to the operators holding them, so one is not blamed twice.
@@ -154,7 +160,7 @@ class SourceLedger {
       this.hub.timedOut(this, leaking, lost);
       this.hub.settle(r, lost);
     }
-    if (this.open.size === 0) {
+    if (this.open.size === 0 || (this.ended && this.leaking().length === 0)) {
       this.sweeping = undefined;
       return false;
     }
@@ -163,7 +169,7 @@ class SourceLedger {
 }
 
 function sweepAction(this: SchedulerAction<SourceLedger>, ledger?: SourceLedger): void {
-  if (ledger && ledger.sweep() && ledger.watching) this.schedule(ledger, ledger.sweepEveryMs());
+  if (ledger && ledger.sweep()) this.schedule(ledger, ledger.sweepEveryMs());
 }
 
 /**
@@ -215,9 +221,9 @@ export class DeliveryHub {
     return new ComponentDelivery(this, path, undefined, undefined);
   }
 
-  /** The pipeline ended: cancels every source's timeout watch. */
+  /** After the run: ack-timeout sweeps stop once only events no sink will confirm are left. */
   close(): void {
-    for (const ledger of this.sources.values()) ledger.close();
+    for (const ledger of this.sources.values()) ledger.runEnded();
   }
 
   source(path: string): SourceLedger | undefined {

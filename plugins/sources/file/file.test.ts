@@ -8,7 +8,8 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import type { SchedulerLike, Subscription } from "rxjs";
 import { z } from "zod";
-import { MetricsRegistry, type LiveEventInput } from "../../../core/index.js";
+import { MetricsRegistry, type LiveEvent, type LiveEventInput } from "../../../core/index.js";
+import { DeliveryHub } from "../../../core/pipeline/delivery.js";
 import { createPlugin } from "../../../core/testing.js";
 import fileSource from "./index.js";
 import type { FileSource } from "./file.js";
@@ -37,7 +38,7 @@ interface Run {
 }
 const running: Run[] = [];
 
-function tail(o: Record<string, unknown>, services: { clock?: SchedulerLike; dataDir?: string; metrics?: MetricsRegistry } = {}): Run {
+function tail(o: Record<string, unknown>, services: { clock?: SchedulerLike; dataDir?: string; metrics?: MetricsRegistry; delivery?: DeliveryHub } = {}): Run {
   let logText = "";
   const logger = pino(
     { level: "debug" },
@@ -49,7 +50,13 @@ function tail(o: Record<string, unknown>, services: { clock?: SchedulerLike; dat
     }),
   );
   const metrics = services.metrics ?? new MetricsRegistry();
-  const { plugin } = createPlugin(fileSource, { ...FAST, ...o }, { dataDir: services.dataDir ?? join(dir, "data"), logger, metrics, ...(services.clock ? { scheduler: services.clock } : {}) });
+  const { plugin } = createPlugin(fileSource, { ...FAST, ...o }, {
+    dataDir: services.dataDir ?? join(dir, "data"),
+    logger,
+    metrics,
+    ...(services.clock ? { scheduler: services.clock } : {}),
+    ...(services.delivery ? { delivery: services.delivery } : {}),
+  });
   const events: LiveEventInput[] = [];
   let sub!: Subscription;
   const done = new Promise<void>((resolve, reject) => {
@@ -67,9 +74,11 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
   }
 }
 
+/** A graceful stop as core does it: drain, the stream completes, then stop() (after the sinks flushed) saves the positions. */
 async function stop(r: Run): Promise<void> {
   r.plugin.drain();
   await r.done;
+  await r.plugin.stop();
   await r.plugin.settled();
 }
 
@@ -322,7 +331,7 @@ describe("file source: checkpoints", () => {
     expect((await checkpoint()).files[0].offset).toBe(statSync(p("a.log")).size);
   });
 
-  it("saves a position only one checkpoint interval after its lines were handed over", async () => {
+  it("saves positions every checkpointIntervalMs, and at once the start of files found", async () => {
     const clock = manualClock();
     writeFileSync(p("a.log"), lines(0, 10));
     const size = statSync(p("a.log")).size;
@@ -331,10 +340,121 @@ describe("file source: checkpoints", () => {
     expect(r.events).toHaveLength(10);
     // Saved at once after the first scan: the start positions, nothing handed over yet.
     expect((await checkpoint()).files[0].offset).toBe(0);
+    await clock.advance(999, r);
+    expect((await checkpoint()).files[0].offset).toBe(0);
+    // Built alone, the plugin's lines settle as they are emitted (nobody downstream).
+    await clock.advance(1, r);
+    expect((await checkpoint()).files[0].offset).toBe(size);
+    r.sub.unsubscribe();
+  });
+});
+
+/** A pipeline of one source and one sink that confirms only when the test says so. */
+function held(clock: ReturnType<typeof manualClock>) {
+  const metrics = new MetricsRegistry();
+  const hub = new DeliveryHub({ metrics, scheduler: clock.scheduler, logger: pino({ level: "silent" }), defaultFanout: 1 });
+  const confirm = (events: LiveEventInput[]) => {
+    for (const e of events) hub.release(e as LiveEvent);
+  };
+  return { hub, metrics, confirm };
+}
+
+describe("file source: delivery (CONTRACT 7)", () => {
+  const SLOW = { checkpointIntervalMs: 1000, pollIntervalMs: 100, globIntervalMs: 100 };
+
+  it("the checkpoint advances only over settled lines, in order: a settled batch after an unsettled one waits", async () => {
+    const clock = manualClock();
+    const { hub, metrics, confirm } = held(clock);
+    writeFileSync(p("a.log"), lines(0, 5));
+    const first = statSync(p("a.log")).size;
+    const r = tail({ include: [p("a.log")], ...SLOW }, { clock: clock.scheduler, delivery: hub, metrics });
+    await r.plugin.settled();
+    expect(r.events).toHaveLength(5);
+    appendFileSync(p("a.log"), lines(5, 10));
+    await clock.advance(100, r);
+    expect(r.events).toHaveLength(10);
+    expect(metrics.gauge("sources.file.pending").value).toBe(10);
+    // The second read's batch settles first: it waits for the first one.
+    confirm(r.events.slice(5));
     await clock.advance(1000, r);
     expect((await checkpoint()).files[0].offset).toBe(0);
+    confirm(r.events.slice(0, 5));
     await clock.advance(1000, r);
-    expect((await checkpoint()).files[0].offset).toBe(size);
+    expect((await checkpoint()).files[0].offset).toBe(statSync(p("a.log")).size);
+    expect(statSync(p("a.log")).size).toBeGreaterThan(first);
+    r.sub.unsubscribe();
+  });
+
+  it("a batch a sink failed stops the checkpoint before it for the rest of the run; a restart reads it again", async () => {
+    const clock = manualClock();
+    const { hub, metrics, confirm } = held(clock);
+    writeFileSync(p("a.log"), lines(0, 5));
+    const first = statSync(p("a.log")).size;
+    const r = tail({ include: [p("a.log")], ...SLOW }, { clock: clock.scheduler, delivery: hub, metrics });
+    await r.plugin.settled();
+    confirm(r.events);
+    appendFileSync(p("a.log"), lines(5, 10));
+    await clock.advance(100, r);
+    const [bad, ...rest] = r.events.slice(5);
+    hub.fail("sinks.out", bad as LiveEvent, new Error("disk full"));
+    confirm(rest);
+    appendFileSync(p("a.log"), lines(10, 15));
+    await clock.advance(100, r);
+    confirm(r.events.slice(10));
+    await clock.advance(1000, r);
+    expect(r.events).toHaveLength(15);
+    expect((await checkpoint()).files[0].offset).toBe(first);
+    expect(r.logs()).toMatch(/a sink failed 1 lines of .*a\.log: its checkpoint stays at offset \d+/);
+    await stop(r);
+    expect((await checkpoint()).files[0].offset).toBe(first);
+
+    const again = tail({ include: [p("a.log")] });
+    await until(() => again.events.length === 10, "the lines after the failed batch's start");
+    expect(seqs(again)).toEqual(range(5, 15));
+    await stop(again);
+  });
+
+  it("stops reading at maxPendingEvents, never checkpoints past the first unconfirmed line, and resumes when lines settle", async () => {
+    const clock = manualClock();
+    const { hub, metrics, confirm } = held(clock);
+    writeFileSync(p("a.log"), lines(0, 100));
+    const r = tail({ include: [p("a.log")], ...SLOW, maxPendingEvents: 10 }, { clock: clock.scheduler, delivery: hub, metrics });
+    await r.plugin.settled();
+    expect(seqs(r)).toEqual(range(0, 10));
+    await clock.advance(3000, r);
+    expect(r.events).toHaveLength(10);
+    expect(metrics.gauge("sources.file.pending").value).toBe(10);
+    expect((await checkpoint()).files[0].offset).toBe(0);
+
+    // Room again: reading resumes at once (onCapacity), not at the next poll.
+    confirm(r.events.slice(0, 10));
+    await clock.advance(0, r);
+    expect(seqs(r)).toEqual(range(0, 20));
+    await clock.advance(1000, r);
+    // Exactly up to the first unconfirmed line (line 10).
+    expect((await checkpoint()).files[0].offset).toBe(Buffer.byteLength(lines(0, 10)));
+    r.sub.unsubscribe();
+  });
+
+  it("paused at the bound with half a line read, it waits for the rest instead of emitting the half after lineTimeoutMs", async () => {
+    const clock = manualClock();
+    const { hub, metrics, confirm } = held(clock);
+    mkdirSync(p("a"));
+    mkdirSync(p("b"));
+    // a's writer is in the middle of a line; b fills the bound.
+    writeFileSync(p("a/a.log"), "half of a li");
+    writeFileSync(p("b/b.log"), lines(0, 20));
+    const r = tail({ include: [p("a/*.log"), p("b/*.log")], ...SLOW, maxPendingEvents: 5, lineTimeoutMs: 100 }, { clock: clock.scheduler, delivery: hub, metrics });
+    await r.plugin.settled();
+    expect(seqs(r)).toEqual(range(0, 5));
+    appendFileSync(p("a/a.log"), "ne\n");
+    await clock.advance(2000, r);
+    expect(r.events).toHaveLength(5);
+    confirm(r.events);
+    await clock.advance(0, r);
+    await clock.advance(100, r);
+    expect(r.messages()).toContain("half of a line");
+    expect(r.messages()).not.toContain("half of a li");
     r.sub.unsubscribe();
   });
 });

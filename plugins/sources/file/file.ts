@@ -1,6 +1,7 @@
 import { Observable, type SchedulerLike } from "rxjs";
 import {
   CHECKPOINTS,
+  DELIVERY,
   inject,
   injectable,
   LOGGER,
@@ -9,6 +10,7 @@ import {
   OPTIONS,
   SCHEDULER,
   type CheckpointStore,
+  type Delivery,
   type LiveEventInput,
   type Logger,
   type Source,
@@ -32,6 +34,7 @@ export class FileSource implements Source {
     @inject(METRICS) metrics: MetricsRegistry,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
     @inject(CHECKPOINTS) private readonly store: CheckpointStore,
+    @inject(DELIVERY) private readonly delivery: Delivery,
   ) {
     this.metrics = {
       lines: metrics.counter("file.lines", "Lines read by file sources"),
@@ -44,12 +47,12 @@ export class FileSource implements Source {
   events(): Observable<LiveEventInput> {
     return new Observable<LiveEventInput>((subscriber) => {
       const tailer = new Tailer(
-        { opts: this.opts, log: this.log, clock: this.clock, store: this.store, metrics: this.metrics, cwd: process.cwd() },
+        { opts: this.opts, log: this.log, clock: this.clock, store: this.store, delivery: this.delivery, metrics: this.metrics, cwd: process.cwd() },
         subscriber,
       );
       this.active = tailer;
       tailer.start();
-      // `active` outlives the subscription: settled() still waits for the last checkpoint.
+      // `active` outlives the subscription: stop() still saves what a drain read.
       return () => tailer.close();
     });
   }
@@ -58,7 +61,12 @@ export class FileSource implements Source {
     this.active?.drain();
   }
 
-  /** Resolves when the current cycle and checkpoint writes are done; after a drain, once its last checkpoint is written (tests, benchmarks). */
+  /** After the run (every sink flushed): the positions of a drain are saved now. */
+  async stop(): Promise<void> {
+    await this.active?.finish();
+  }
+
+  /** Resolves when the current cycle and checkpoint writes are done (tests, benchmarks). */
   settled(): Promise<void> {
     return this.active?.settled() ?? Promise.resolve();
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeliveryOptionsShape } from "../../../core/index.js";
 
 export const MAX_LINE_BYTES_LIMIT = 64 * 1024 * 1024;
 
@@ -99,8 +100,8 @@ export const FileOptions = z.strictObject({
     .max(600_000)
     .default(1000)
     .describe(
-      "How often read positions are saved under `dataDir`, in ms (default 1000; 10 to 600000). A position is saved only once its lines were handed to the sinks " +
-        "at least this long ago, so a sink that writes within that time loses nothing on a crash; after one, at most about twice this much input is read again.",
+      "How often read positions are saved under `dataDir`, in ms (default 1000; 10 to 600000). A position covers only lines every sink confirmed (CONTRACT 7), " +
+        "so a crash loses nothing; after one, the lines in flight and those confirmed since the last save (about this long) are read again.",
     ),
   maxOpenFiles: z
     .int()
@@ -110,5 +111,6 @@ export const FileOptions = z.strictObject({
     .describe(
       "Most files held open at once (default 1024; 1 to 65536). Beyond it idle files are closed and checked again at each glob scan, and new files wait for room.",
     ),
+  ...DeliveryOptionsShape,
 });
 export type FileOptions = z.infer<typeof FileOptions>;
