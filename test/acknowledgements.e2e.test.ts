@@ -3,7 +3,10 @@
  * sink that confirms nothing until a gate file appears. The 202 must wait for the sink; a
  * request that cannot settle within ackTimeoutMs gets 503 with Retry-After.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+// Real processes on a shared machine: starting one can take many seconds.
+vi.setConfig({ testTimeout: 120_000 });
 import net from "node:net";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -40,7 +43,7 @@ async function start(ackTimeoutMs: number): Promise<{ url: string; gate: string 
   });
   const run = livetap(["run", "--config", config]);
   runs.push({ run, dir });
-  await run.waitFor("press Ctrl-C");
+  await run.waitFor("press Ctrl-C", 60_000);
   return { url: `http://127.0.0.1:${port}/ingest`, gate };
 }
 

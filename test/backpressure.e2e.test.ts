@@ -4,7 +4,10 @@
  * maxPendingEvents, so the sender's socket backs up on the sender's side while livetap's
  * memory stays bounded; once the sink confirms again, every message arrives exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+// Real processes on a shared machine: starting one can take many seconds.
+vi.setConfig({ testTimeout: 120_000 });
 import net from "node:net";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,7 +75,7 @@ describe("syslog tcp -> a sink that stops confirming", () => {
       },
     });
     run = livetap(["run", "--config", config]);
-    await run.waitFor("press Ctrl-C");
+    await run.waitFor("press Ctrl-C", 60_000);
 
     const sender = net.connect(syslogPort, "127.0.0.1");
     sender.on("error", () => undefined); // livetap is killed at the end, whatever the sender still has

@@ -282,21 +282,25 @@ describe("delivery acknowledgements", () => {
     expect(r.errors.join("\n")).toContain("sinks.disk");
   });
 
-  it("an operator that throws settles the event it was on, so its source is not kept waiting", async () => {
+  it("an event an operator throws on is held by it and settles as lost after ackTimeoutMs", async () => {
     const feed = new Feed();
     const out = new Held();
-    await run([
-      component("source", "feed", feedSource(feed)),
+    const r = await run([
+      component("source", "feed", feedSource(feed), [], { ackTimeoutMs: 1000 }),
       component("operator", "thrower", throwOnThree, ["feed"]),
       component("sink", "out", heldSink(out), ["thrower"]),
     ]);
     feed.push([ev(3)]);
     feed.push([ev(4)]);
     out.confirmAll();
+    expect(feed.settled).toEqual([{ events: 1, failed: 0, lost: 0 }]);
+    r.advanceTo(1500);
     expect(feed.settled).toEqual([
       { events: 1, failed: 0, lost: 0 },
-      { events: 1, failed: 0, lost: 0 },
+      { events: 1, failed: 0, lost: 1 },
     ]);
+    await flushLogs();
+    expect(r.warnings.join("\n")).toContain("operators.thrower took them without emitting or dropping them, or threw on them");
   });
 
   it("reports full at maxPendingEvents and calls onCapacity once below it; pending is a gauge", async () => {

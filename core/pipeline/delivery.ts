@@ -49,19 +49,42 @@ export interface DeliveryHubOptions {
   defaultFanout?: number;
 }
 
-/** Per operator: events in, events out, drops, for naming an operator that swallows events. */
-interface OperatorLedger {
-  readonly path: string;
-  eventsIn: number;
+/** What emits events: a source or an operator, counted once per event it emits. */
+export interface EventCounter {
   eventsOut: number;
-  dropped: number;
+}
+
+/**
+ * Per operator: events out and drops; events in are what its inputs emitted (every operator
+ * receives all of its inputs' output), so one count per emitted event serves both. Used to
+ * name an operator that swallows events, and for the pipeline's live counters.
+ */
+export class OperatorLedger implements EventCounter {
+  eventsOut = 0;
+  dropped = 0;
   /** Events already settled as lost on its account, so they are not blamed twice. */
-  lost: number;
+  lost = 0;
+  /** Its inputs, set by the pipeline. */
+  inputs: EventCounter[] = [];
+  constructor(readonly path: string) {}
+
+  get eventsIn(): number {
+    let n = 0;
+    for (let i = 0; i < this.inputs.length; i++) n += this.inputs[i].eventsOut;
+    return n;
+  }
+
+  /** Events it took and neither emitted, dropped nor was charged as lost: swallowed (or thrown on). */
+  get held(): number {
+    return this.eventsIn - this.eventsOut - this.dropped - this.lost;
+  }
 }
 
 /** Per source: its unsettled batches (oldest first), the bound, who waits for capacity. */
-class SourceLedger {
+class SourceLedger implements EventCounter {
   pending = 0;
+  /** Events the source emitted (counted by the pipeline). */
+  eventsOut = 0;
   fanout: number;
   /** Operators downstream of this source, set by the pipeline. */
   downstream: OperatorLedger[] = [];
@@ -130,7 +153,7 @@ class SourceLedger {
 
   /** Operators downstream holding more events than they emitted, dropped or were charged as lost. */
   private leaking(): OperatorLedger[] {
-    return this.downstream.filter((o) => o.eventsIn - o.eventsOut - o.dropped - o.lost > 0);
+    return this.downstream.filter((o) => o.held > 0);
   }
 
   sweepEveryMs(): number {
@@ -153,7 +176,7 @@ class SourceLedger {
       // Charge the swallowed events to the operators holding them, so one is not blamed twice.
       let left = lost;
       for (const o of leaking) {
-        const take = Math.min(left, o.eventsIn - o.eventsOut - o.dropped - o.lost);
+        const take = Math.min(left, o.held);
         o.lost += take;
         left -= take;
       }
@@ -214,7 +237,7 @@ export class DeliveryHub {
       return new ComponentDelivery(this, path, ledger, undefined);
     }
     if (kind === "operator") {
-      const ledger: OperatorLedger = { path, eventsIn: 0, eventsOut: 0, dropped: 0, lost: 0 };
+      const ledger = new OperatorLedger(path);
       this.operators.set(path, ledger);
       return new ComponentDelivery(this, path, undefined, ledger);
     }
@@ -283,7 +306,7 @@ export class DeliveryHub {
     const names = leaking.map((o) => o.path).join(", ");
     this.logger.warn(
       { component: source.path, operators: leaking.map((o) => o.path), lost },
-      `${lost} events of ${source.path} settled as lost after ackTimeoutMs (${source.ackTimeoutMs} ms): ${names} took them without emitting or dropping them (an operator must emit each event or call DELIVERY.drop())`,
+      `${lost} events of ${source.path} settled as lost after ackTimeoutMs (${source.ackTimeoutMs} ms): ${names} took them without emitting or dropping them, or threw on them (an operator must emit each event or call DELIVERY.drop())`,
     );
   }
 }

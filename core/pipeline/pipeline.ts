@@ -204,6 +204,13 @@ export class Pipeline {
     return type;
   }
 
+  /** The count of what component `name` emits (its delivery ledger). */
+  private counterOf(name: string) {
+    const c = this.config.components.find((x) => x.name === name);
+    if (!c) return undefined;
+    return c.kind === "source" ? this.services.delivery.source(c.path) : this.services.delivery.operator(c.path);
+  }
+
   private consumerCount(name: string): number {
     return this.config.components.reduce((n, c) => n + (this.live.has(c.name) ? c.inputs.filter((i) => i === name).length : 0), 0);
   }
@@ -229,6 +236,7 @@ export class Pipeline {
   private sourceStream(c: ComponentConfig, source: Source): Observable<LiveEvent> {
     const { metrics, scheduler } = this.services;
     const received = metrics.counter("events.received");
+    const ledger = this.services.delivery.source(c.path);
     // A source with drain() ends by itself when asked; the others are unsubscribed at stop.
     const until = source.drain ? this.cutOff$ : merge(this.stop$, this.cutOff$);
     return defer(() => source.events()).pipe(
@@ -236,6 +244,7 @@ export class Pipeline {
       map((input) => {
         const event = this.stamp(input, scheduler.now());
         received.inc();
+        if (ledger) ledger.eventsOut++;
         metrics.eventTypeCounter(event.type).inc();
         return event;
       }),
@@ -282,21 +291,24 @@ export class Pipeline {
     const { delivery } = this.services;
     const ledger = delivery.operator(c.path);
     const extra = this.consumerCount(c.name) - 1;
-    // The event the operator is on: when it throws, that one event is lost (and settled).
-    let current: LiveEvent | undefined;
+    if (ledger) ledger.inputs = c.inputs.map((name) => this.counterOf(name)).filter((x) => x !== undefined);
+    // One count per emitted event (events in are the inputs' counts); the fan-out references
+    // of CONTRACT 7 are added in the same step. An event the operator throws on is held by it
+    // and settles as lost after ackTimeoutMs, like a swallowed one.
     const counted = (input: Observable<LiveEvent>): Observable<LiveEvent> =>
       ledger
         ? input.pipe(
-            tap((e) => {
-              ledger.eventsIn++;
-              current = e;
-            }),
             fn,
-            tap((e) => {
-              ledger.eventsOut++;
-              current = undefined;
-              if (extra > 0) delivery.fanOut(e, extra);
-            }),
+            tap(
+              extra > 0
+                ? (e) => {
+                    ledger.eventsOut++;
+                    delivery.fanOut(e, extra);
+                  }
+                : () => {
+                    ledger.eventsOut++;
+                  },
+            ),
           )
         : input.pipe(fn);
     return (input: Observable<LiveEvent>) =>
@@ -306,11 +318,6 @@ export class Pipeline {
           resetOnSuccess: true,
           // A synchronous notifier: the operator is subscribed again before the next event.
           delay: (err: unknown) => {
-            if (current && ledger) {
-              ledger.dropped++;
-              delivery.release(current);
-              current = undefined;
-            }
             this.errors.inc();
             this.services.logger.error({ component: c.path, err: errText(err) }, `${c.path} threw; event lost, operator restarted`);
             return of(0);
