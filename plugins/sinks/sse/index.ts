@@ -144,7 +144,7 @@ export class SseSink implements Sink {
     const client = new TraceClient(
       connection,
       filter,
-      { bufferEvents: this.opts.clientBufferEvents, batchMaxEvents: this.opts.batchMaxEvents, pingIntervalMs: this.opts.pingIntervalMs },
+      { bufferEvents: this.opts.clientBufferEvents, bufferBytes: this.opts.clientBufferBytes, batchMaxEvents: this.opts.batchMaxEvents, pingIntervalMs: this.opts.pingIntervalMs },
       this.stats,
       this.hub.hooks,
       () => this.scheduler.now(),
