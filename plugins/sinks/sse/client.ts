@@ -138,7 +138,7 @@ export class TraceClient {
 class EventQueue {
   private ids: (string | undefined)[] = new Array(16);
   private jsons: (string | undefined)[] = new Array(16);
-  private sizes: number[] = new Array<number>(16).fill(0);
+  private sizes: number[] = Array.from({ length: 16 }, () => 0);
   private head = 0;
   length = 0;
   /** UTF-8 bytes of the queued JSON. */
@@ -190,7 +190,7 @@ class EventQueue {
   clear(): void {
     this.ids = new Array(16);
     this.jsons = new Array(16);
-    this.sizes = new Array<number>(16).fill(0);
+    this.sizes = Array.from({ length: 16 }, () => 0);
     this.head = 0;
     this.length = 0;
     this.bytes = 0;
@@ -217,7 +217,7 @@ class EventQueue {
     const size = Math.min(this.ids.length * 2, Math.max(this.capacity, 1));
     const ids: (string | undefined)[] = new Array(size);
     const jsons: (string | undefined)[] = new Array(size);
-    const sizes = new Array<number>(size).fill(0);
+    const sizes = Array.from({ length: size }, () => 0);
     for (let i = 0; i < this.length; i++) {
       const slot = (this.head + i) % this.ids.length;
       ids[i] = this.ids[slot];
