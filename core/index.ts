@@ -53,3 +53,4 @@ export { BoundedWriter, endOfBurst, type BoundedWriterOptions, type DropReport, 
 export { HostPortOption, HttpsFilesOption } from "./lib/option-schemas.js";
 export { utf8Boundary, utf8End } from "./lib/utf8.js";
 export { SecretSet } from "./lib/secret-set.js";
+export { FailureBackoff, DEFAULT_FAILURE_BACKOFF, type FailureBackoffOptions } from "./lib/failure-backoff.js";
