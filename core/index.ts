@@ -24,7 +24,7 @@ export {
   type MetricInfo,
 } from "./metrics/registry.js";
 export type { CheckpointStore } from "./state/checkpoints.js";
-export { CheckpointCorrupt } from "./state/checkpoints.js";
+export { CheckpointCorrupt, CheckpointRetryLater } from "./state/checkpoints.js";
 export type { HttpServers, HttpServerOptions, BoundServer } from "./http/pool.js";
 export type { Logger } from "pino";
 export {
