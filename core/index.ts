@@ -24,7 +24,7 @@ export {
   type MetricInfo,
 } from "./metrics/registry.js";
 export type { CheckpointStore } from "./state/checkpoints.js";
-export { CheckpointCorrupt } from "./state/checkpoints.js";
+export { CheckpointCorrupt, CheckpointRetryLater } from "./state/checkpoints.js";
 export type { HttpServers, HttpServerOptions, BoundServer } from "./http/pool.js";
 export type { Logger } from "pino";
 export {
@@ -53,3 +53,5 @@ export { BoundedWriter, endOfBurst, type BoundedWriterOptions, type DropReport, 
 export { HostPortOption, HttpsFilesOption } from "./lib/option-schemas.js";
 export { utf8Boundary, utf8End } from "./lib/utf8.js";
 export { SecretSet } from "./lib/secret-set.js";
+export { inflateBody, SUPPORTED_ENCODINGS, type InflateResult } from "./lib/inflate.js";
+export { FailureBackoff, DEFAULT_FAILURE_BACKOFF, type FailureBackoffOptions } from "./lib/failure-backoff.js";

@@ -62,6 +62,8 @@ interface Live {
   port: number;
   /** Pushes `n` more events at once (in chunks, letting the sink write in between). */
   burst(n: number): Promise<void>;
+  /** Pushes one event of the test's own. */
+  send(type: string, data: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,10 @@ async function startLive(options: Record<string, unknown> = {}, port?: number): 
         push(Math.min(5000, left));
         await new Promise((r) => setImmediate(r));
       }
+    },
+    send(type, data) {
+      const now = Date.now();
+      input.next({ id: `${now}-${++seq}`, type, createdAt: new Date(now).toISOString(), data });
     },
     async close() {
       clearInterval(feed);
@@ -283,6 +289,46 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     await page.keyboard.press("Escape");
     await expect.poll(() => page.locator("#detail").isHidden(), poll).toBe(true);
 
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  it("neutralises bidi overrides in a shared link's filter and in event data, and wraps a very long key", async () => {
+    const l = await live();
+    const RLO = "\u202E";
+    // A link whose key filter would display as "abc fed exe.png".
+    const { page, watch, requests } = await open(l, { hash: `?remote-ip=${encodeURIComponent(`abc${RLO}gnp.exe def`)}&type=hostile.event` });
+    expect(await page.inputValue("#f-keys .keyrow input.v")).toBe("abcgnp.exe def");
+    expect(await page.locator("#f-msg").textContent()).toMatch(/^Removed invisible text-direction characters \(U\+202E\)/);
+    await expect.poll(() => requests.some((u) => u.includes("/api/telemetry/traces/live?") && u.includes("remote-ip=abcgnp.exe+def")), poll).toBe(true);
+    expect(requests.some((u) => u.includes("/api/") && u.includes("%E2%80%AE"))).toBe(false);
+
+    // An event with a 5,000-character key and an override in a value: shown, never obeyed.
+    const longKey = `k${"x".repeat(5_000)}`;
+    await page.click("#f-reset");
+    await page.fill("#f-types", "hostile.event");
+    await page.press("#f-types", "Enter");
+    await expect.poll(() => search(page), poll).toEqual({ type: "hostile.event" });
+    await expect
+      .poll(async () => {
+        l.send("hostile.event", { file: `invoice${RLO}fdp.exe`, [longKey]: "value after a long key" });
+        return rowCount(page);
+      }, poll)
+      .toBeGreaterThan(0);
+    expect(await page.locator("#list .row:not([hidden]) .f").first().textContent()).toContain(`invoice⟨U+202E⟩fdp.exe`);
+    await page.locator("#list .row:not([hidden])").first().click();
+    await page.locator("#detail").waitFor({ state: "visible" });
+    const panel = (await page.locator("#detail").boundingBox())!;
+    const keyCell = (await page.locator("#detail-data th").nth(1).boundingBox())!;
+    const valueCell = (await page.locator("#detail-data td").nth(2).boundingBox())!;
+    expect(await page.locator("#detail-data td").nth(2).textContent()).toBe("value after a long key");
+    // The value stays inside the panel, beside a key that wraps instead of pushing it out.
+    expect(valueCell.x + valueCell.width).toBeLessThanOrEqual(panel.x + panel.width);
+    expect(valueCell.width).toBeGreaterThan(100);
+    expect(keyCell.height).toBeGreaterThan(100);
+    expect(await page.locator("#detail-data td").first().textContent()).toBe("invoice⟨U+202E⟩fdp.exe");
+    expect(await page.locator("#detail-json").textContent()).not.toContain(RLO);
+    expect(await page.evaluate('getComputedStyle(document.querySelector("#detail-data td")).unicodeBidi')).toBe("isolate");
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-hostile.png") });
     expect(watch.errors).toEqual([]);
   }, 120_000);
 

@@ -5,6 +5,8 @@
  * and why; V8's own position is the fallback if the two ever disagree.
  */
 
+import { MAX_CONFIG_DEPTH } from "./depth.js";
+
 export type JsonParseResult = { ok: true; value: unknown } | { ok: false; message: string };
 
 export function parseJsonText(text: string, label: string): JsonParseResult {
@@ -57,10 +59,12 @@ class Stop {
 
 /**
  * Walks the JSON grammar (RFC 8259) and returns the first error, or undefined when the text
- * is valid. Recursion depth is bounded by the nesting of the user's file.
+ * is valid. Nesting past MAX_CONFIG_DEPTH is an error too (the config would be refused for
+ * it anyway), which also bounds this walk's recursion.
  */
 export function locateJsonError(text: string): Located | undefined {
   let i = 0;
+  let depth = 0;
 
   function fail(reason: string, at = i): never {
     throw new Stop(at, reason);
@@ -76,8 +80,9 @@ export function locateJsonError(text: string): Located | undefined {
     skipSpace();
     if (i >= text.length) fail("unexpected end of the file, expected a value");
     const c = text[i];
-    if (c === "{") return object();
-    if (c === "[") return array();
+    if ((c === "{" || c === "[") && depth > MAX_CONFIG_DEPTH) fail(`nested deeper than ${MAX_CONFIG_DEPTH}`);
+    if (c === "{") return nested(object);
+    if (c === "[") return nested(array);
     if (c === '"') return string();
     if (c === "-" || (c >= "0" && c <= "9")) return number();
     for (const word of ["true", "false", "null"]) {
@@ -88,6 +93,12 @@ export function locateJsonError(text: string): Located | undefined {
     }
     if (c === "'") fail("strings must use double quotes");
     fail(`expected a value, got ${shown()}`);
+  };
+
+  const nested = (walk: () => void): void => {
+    depth++;
+    walk();
+    depth--;
   };
 
   const object = (): void => {

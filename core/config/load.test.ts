@@ -250,6 +250,34 @@ describe("config problems", () => {
   });
 });
 
+describe("nesting", () => {
+  const deep = (levels: number): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < levels; i++) v = [v];
+    return v;
+  };
+
+  it("refuses a 200,000-deep value with its path instead of overflowing the stack", async () => {
+    // As text: JSON.stringify itself overflows on such a value.
+    const levels = 200_000;
+    const text = JSON.stringify(VALID).replace('"rate":10', `"rate":10,"extra":${"[".repeat(levels)}1${"]".repeat(levels)}`);
+    const problems = await problemsOf(text);
+    expect(problems).toHaveLength(1);
+    // `sources.demo.extra` is level 3; the value past level 64 is 62 array items further in.
+    expect(problems[0]).toBe(`sources.demo.extra${"[0]".repeat(62)}: nested deeper than 64`);
+  });
+
+  it("accepts nesting up to the bound", async () => {
+    expect(await problemsOf(variant((c) => Object.assign(c, { x: deep(63) })))).toEqual(["x: unknown key (known: $schema, plugins, dataDir, sources, operators, sinks)"]);
+  });
+
+  it("says where nesting goes too deep in a file that is also invalid JSON", async () => {
+    const problems = await problemsOf(`{"x": ${"[".repeat(200_000)}`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/invalid JSON at line 1, column 71: nested deeper than 64$/);
+  });
+});
+
 describe("environment variables", () => {
   const withLabel = (label: string) => variant((c) => Object.assign(c.sources.demo, { label }));
 

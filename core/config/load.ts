@@ -8,6 +8,7 @@ import { sortByConfigOrder } from "./config-order.js";
 import { substituteEnv } from "./env.js";
 import { buildGraph } from "./graph.js";
 import { parseJsonText } from "./json-text.js";
+import { tooDeep } from "./depth.js";
 import { describeValue } from "./messages.js";
 import { ConfigError, type ComponentConfig, type PipelineConfig } from "./model.js";
 import { createOptionsValidator } from "./options.js";
@@ -38,6 +39,9 @@ export interface LoadOptions {
 /** The same as loadConfigFile for a config already in memory (the embedded default config). */
 export async function loadConfigObject(raw: unknown, registry: PluginRegistry, opts: LoadOptions): Promise<PipelineConfig> {
   if (!isPlainObject(raw)) throw new ConfigError([{ path: [], message: `the config must be a JSON object, got ${describeValue(raw)}` }]);
+  // Alone and first: every check after this one walks the document recursively.
+  const deep = tooDeep(raw);
+  if (deep.length > 0) throw new ConfigError(deep);
   const substituted = substituteEnv(raw, opts.env ?? process.env);
   const doc = substituted.value as Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { createGunzip, createInflate, type Gunzip, type Inflate } from "node:zlib";
+import { createGunzip, createInflate, createInflateRaw, type Gunzip, type Inflate, type InflateRaw } from "node:zlib";
 
 /**
  * Decodes an HTTP body by its `Content-Encoding`, with a bound on the *decoded* size, so a
@@ -19,9 +19,11 @@ export async function inflateBody(body: Buffer, contentEncoding: string | undefi
     if (body.length > maxBytes) return tooLarge(maxBytes);
     return { ok: true, body };
   }
-  let stream: Gunzip | Inflate;
+  let stream: Gunzip | Inflate | InflateRaw;
   if (coding === "gzip" || coding === "x-gzip") stream = createGunzip();
-  else if (coding === "deflate") stream = createInflate();
+  // RFC 9110 `deflate` is zlib-wrapped, but some senders send the raw stream; browsers and
+  // curl accept both, told apart by the two-byte zlib header.
+  else if (coding === "deflate") stream = hasZlibHeader(body) ? createInflate() : createInflateRaw();
   else
     return {
       ok: false,
@@ -53,6 +55,11 @@ export async function inflateBody(body: Buffer, contentEncoding: string | undefi
     stream.on("end", () => finish({ ok: true, body: Buffer.concat(chunks, size) }));
     stream.end(body);
   });
+}
+
+/** RFC 1950: method 8 (deflate), and the header read as a big-endian number is a multiple of 31. */
+function hasZlibHeader(body: Buffer): boolean {
+  return body.length >= 2 && (body[0] & 0x0f) === 8 && ((body[0] << 8) | body[1]) % 31 === 0;
 }
 
 function tooLarge(maxBytes: number): InflateResult {

@@ -48,16 +48,25 @@ export function instantiate<K extends PluginKind>(
   services: Services,
   name = definition.type,
   parent: DependencyContainer = rootContainer.createChildContainer(),
+  /** Told the component's checkpoint store when the component asks for one (to probe it at startup). */
+  onCheckpoints?: (store: FileCheckpointStore) => void,
 ): PluginInstanceOf[K] {
   const path = `${KIND_FOLDER[definition.kind]}.${name}`;
   const c = parent.createChildContainer();
-  const checkpoints: CheckpointStore = new FileCheckpointStore(join(services.dataDir, KIND_FOLDER[definition.kind], name));
+  const store = new FileCheckpointStore(join(services.dataDir, KIND_FOLDER[definition.kind], name), () => services.scheduler.now());
+  let told = false;
+  // A factory, so only components that inject CHECKPOINTS need a usable dataDir.
+  const checkpoints = (): CheckpointStore => {
+    if (!told) onCheckpoints?.(store);
+    told = true;
+    return store;
+  };
   const http: HttpServers = services.http.forComponent(path);
   c.register(OPTIONS, { useValue: options });
   c.register(LOGGER, { useValue: services.logger.child({ component: path }) });
   c.register(METRICS, { useValue: services.metrics });
   c.register(SCHEDULER, { useValue: services.scheduler });
-  c.register(CHECKPOINTS, { useValue: checkpoints });
+  c.register(CHECKPOINTS, { useFactory: checkpoints });
   c.register(HTTP_SERVERS, { useValue: http });
   c.register(DELIVERY, { useValue: services.delivery.forComponent(path, definition.kind, options) });
   const Plugin = definition.plugin;

@@ -24,6 +24,7 @@ import { instantiate, type Services } from "./instantiate.js";
 import { DeliveryHub, carryReceipt } from "./delivery.js";
 import { SinkInput } from "./sink-input.js";
 import type { Counter } from "../metrics/registry.js";
+import type { FileCheckpointStore } from "../state/checkpoints.js";
 
 /** How a run ended: `failed` lists components that stopped on an error (`sinks.out`). */
 export interface RunResult {
@@ -103,14 +104,16 @@ export class Pipeline {
   private async prepare(): Promise<void> {
     const problems: Problem[] = [];
     const parent = rootContainer.createChildContainer();
+    const stores: { config: ComponentConfig; store: FileCheckpointStore }[] = [];
     for (const c of this.config.components) {
       try {
-        const instance = instantiate(c.definition, c.options, this.services, c.name, parent);
+        const instance = instantiate(c.definition, c.options, this.services, c.name, parent, (store) => stores.push({ config: c, store }));
         this.built.push({ config: c, [c.kind]: instance });
       } catch (err) {
         problems.push(...toProblems(c, err, "cannot be created"));
       }
     }
+    problems.push(...(await probeDataDir(this.services.dataDir, stores)));
     // Start what could be created even after a failure, so one run reports every problem.
     {
       await Promise.all(
@@ -406,4 +409,25 @@ function toProblems(c: ComponentConfig, err: unknown, what: string): Problem[] {
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * `dataDir: cannot create /proc/1/livetap (ENOENT, ...), needed by sources.app for its
+ * checkpoints`: one problem for all the components that keep state there, found before any
+ * starts (`validate`'s dry start included).
+ */
+async function probeDataDir(dataDir: string, stores: { config: ComponentConfig; store: FileCheckpointStore }[]): Promise<Problem[]> {
+  const failed = new Map<string, string[]>();
+  for (const { config, store } of stores) {
+    try {
+      await store.probe();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      failed.set(reason, [...(failed.get(reason) ?? []), config.path]);
+    }
+  }
+  return [...failed].map(([reason, users]) => ({
+    path: ["dataDir"],
+    message: `${JSON.stringify(dataDir)} is not usable: ${reason}; ${users.join(", ")} ${users.length === 1 ? "keeps" : "keep"} checkpoints there (set "dataDir" to a writable directory)`,
+  }));
 }

@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 
 /**
  * A component's durable state: small JSON values by key, each in its own file, written
@@ -25,11 +25,47 @@ export class CheckpointCorrupt extends Error {
   }
 }
 
+/**
+ * A write refused without touching the disk: the last attempt failed and the next is not due
+ * yet. Callers count it but need not warn again (the failure that started it was reported).
+ */
+export class CheckpointRetryLater extends Error {
+  constructor(
+    readonly dir: string,
+    readonly retryInMs: number,
+    readonly lastError: string,
+  ) {
+    super(`checkpoint not written: the last attempt in ${dir} failed (${lastError}); next attempt in ${Math.ceil(retryInMs / 1000)} s`);
+    this.name = "CheckpointRetryLater";
+  }
+}
+
 const SAFE_KEY = /^[A-Za-z0-9._-]{1,128}$/;
+/** After a failed write, the next one waits 1 s, doubling up to a minute (a full disk, a directory removed). */
+const RETRY_BASE_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
+const PROBE_KEY = ".probe";
 
 export class FileCheckpointStore implements CheckpointStore {
   private made = false;
-  constructor(readonly dir: string) {}
+  private failures = 0;
+  private retryAt = 0;
+  private lastError = "";
+
+  constructor(
+    readonly dir: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Creates the directory and writes and removes a file in it: what `write` will need, checked
+   * once at startup so an unusable dataDir is a startup problem, not a warning every second.
+   */
+  async probe(): Promise<void> {
+    await this.ensureDir();
+    await this.writeFile(join(this.dir, `${PROBE_KEY}.${process.pid}.tmp`), "");
+    await rm(join(this.dir, `${PROBE_KEY}.${process.pid}.tmp`), { force: true });
+  }
 
   async read<T>(key: string): Promise<T | undefined> {
     const file = this.file(key);
@@ -48,19 +84,29 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async write(key: string, value: unknown): Promise<void> {
-    if (!this.made) {
-      await mkdir(this.dir, { recursive: true });
-      this.made = true;
-    }
     const file = this.file(key);
-    const tmp = `${file}.${process.pid}.tmp`;
-    const handle = await open(tmp, "w");
+    const wait = this.retryAt - this.now();
+    if (this.failures > 0 && wait > 0) throw new CheckpointRetryLater(this.dir, wait, this.lastError);
     try {
-      await handle.writeFile(JSON.stringify(value));
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await this.writeAtomically(file, JSON.stringify(value));
+      this.failures = 0;
+    } catch (err) {
+      this.failures++;
+      this.made = false; // the directory may be what went away
+      this.retryAt = this.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures - 1, 16));
+      this.lastError = err instanceof Error ? err.message : String(err);
+      throw err;
     }
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
+  private async writeAtomically(file: string, text: string): Promise<void> {
+    await this.ensureDir();
+    const tmp = `${file}.${process.pid}.tmp`;
+    await this.writeFile(tmp, text);
     await rename(tmp, file);
     // The rename itself is durable only once the directory entry is synced.
     const dirHandle = await open(this.dir, "r");
@@ -71,12 +117,71 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  async remove(key: string): Promise<void> {
-    await rm(this.file(key), { force: true });
+  private async writeFile(path: string, text: string): Promise<void> {
+    const handle = await open(path, "w");
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async ensureDir(): Promise<void> {
+    if (this.made) return;
+    await makeDirs(this.dir);
+    this.made = true;
   }
 
   private file(key: string): string {
     if (!SAFE_KEY.test(key)) throw new Error(`checkpoint key "${key}" must be 1-128 of A-Z a-z 0-9 . _ -`);
     return join(this.dir, `${key}.json`);
   }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's `mkdir({ recursive: true })` never returns where a
+ * parent exists but creating the child says ENOENT (`/proc/1/livetap`): it spins in a
+ * thread-pool thread, burning a core and keeping the process alive after it stopped.
+ */
+export async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    let isDir: boolean;
+    try {
+      isDir = (await stat(d)).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: some parent is a file; going up finds which, for the message.
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw describeFsError(err, d);
+      missing.push(d);
+      if (dirname(d) === d) break;
+      continue;
+    }
+    if (isDir) break;
+    throw Object.assign(new Error(`cannot create ${dir}: ${d} is a file, not a directory`), { code: "ENOTDIR" });
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw describeFsError(err, d);
+    }
+  }
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "a parent is not a directory",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+  EEXIST: "exists and is not a directory",
+};
+
+function describeFsError(err: unknown, path: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = code ? `${code}, ${FS_REASONS[code] ?? (err as Error).message}` : String((err as Error).message ?? err);
+  return Object.assign(new Error(`cannot create ${path} (${reason})`), { code });
 }

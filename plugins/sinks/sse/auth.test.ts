@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { hashPassword, verifyPassword } from "../../../core/index.js";
+import pino from "pino";
+import { hashPassword, MetricsRegistry, verifyPassword } from "../../../core/index.js";
 import { AuthOptions, StreamAuth, type AuthRequest, type StreamEndpoint } from "./auth.js";
 
 vi.mock("../../../core/lib/password.js", async (importOriginal) => {
@@ -116,11 +117,11 @@ describe("StreamAuth.check", () => {
   it.each(cases)("$name", async (c) => {
     const { auth, clock } = setup();
     const r = c.request(auth, clock);
-    const d = await auth.check(r, c.endpoint ?? "traces", c.resuming ?? false);
+    const d = await auth.check(r, c.endpoint ?? "traces", c.resuming ? `${clock.now}-1` : undefined);
     expect(d.ok).toBe(c.ok);
     if (!d.ok) {
       expect(d.status).toBe(401);
-      expect(d.wwwAuthenticate).toBe('Bearer realm="livetap", Basic realm="livetap"');
+      expect(d.status === 401 && d.wwwAuthenticate).toBe('Bearer realm="livetap", Basic realm="livetap"');
       if (c.details) expect(d.details).toMatch(c.details);
     }
   });
@@ -128,14 +129,14 @@ describe("StreamAuth.check", () => {
   it("is a no-op when auth is disabled, even with a bogus token", async () => {
     const auth = new StreamAuth(undefined, () => 0);
     expect(auth.enabled).toBe(false);
-    expect(await auth.check(req({}, { token: "bogus" }), "traces", false)).toEqual({ ok: true });
-    expect(await auth.check(req({ authorization: "Bearer x" }), "api", false)).toEqual({ ok: true });
+    expect(await auth.check(req({}, { token: "bogus" }), "traces", undefined)).toEqual({ ok: true });
+    expect(await auth.check(req({ authorization: "Bearer x" }), "api", undefined)).toEqual({ ok: true });
   });
 
   it("challenges with Bearer only when there are no basic users, and refuses Basic then", async () => {
     const auth = new StreamAuth(AuthOptions.parse({ bearer: [TOKEN] }), () => 0);
     expect(auth.enabled).toBe(true);
-    const d = await auth.check(req({ authorization: basicHeader("ops", "x") }), "api", false);
+    const d = await auth.check(req({ authorization: basicHeader("ops", "x") }), "api", undefined);
     expect(d).toEqual({
       ok: false,
       status: 401,
@@ -148,10 +149,91 @@ describe("StreamAuth.check", () => {
     const { auth, clock } = setup({ tokenTtlSeconds: 5, reconnectGraceSeconds: 10 });
     const t = auth.issueToken("traces");
     clock.now += 6_000;
-    expect((await auth.check(req({}, { token: t }), "traces", false)).ok).toBe(false);
-    expect((await auth.check(req({}, { token: t }), "traces", true)).ok).toBe(true);
+    expect((await auth.check(req({}, { token: t }), "traces", undefined)).ok).toBe(false);
+    expect((await auth.check(req({}, { token: t }), "traces", `${clock.now}-1`)).ok).toBe(true);
     clock.now += 5_000;
-    expect((await auth.check(req({}, { token: t }), "traces", true)).ok).toBe(false);
+    expect((await auth.check(req({}, { token: t }), "traces", `${clock.now}-1`)).ok).toBe(false);
+  });
+
+  it("stretches a token's life only for a well-formed event id dated after the token and not in the future", async () => {
+    const { auth, clock } = setup({ tokenTtlSeconds: 1 });
+    const issuedAt = clock.now;
+    const t = auth.issueToken("traces");
+    clock.now += 2_500;
+    const resume = (id: string) => auth.check(req({}, { token: t }), "traces", id);
+    expect((await resume(`${issuedAt + 2_000}-17`)).ok).toBe(true);
+    for (const [id, why] of [
+      ["x", /not an event id of this stream/],
+      ["garbage garbage", /not an event id/],
+      ["12-", /not an event id/],
+      [`${issuedAt - 61_000}-1`, /older than the token/],
+      [`${clock.now + 60_000}-1`, /dated in the future/],
+    ] as const) {
+      const d = await resume(id);
+      expect(d.ok, id).toBe(false);
+      expect(!d.ok && d.details).toMatch(/^token expired: issued 3 s ago/);
+      expect(!d.ok && d.details).toMatch(why);
+    }
+  });
+
+  it("refuses a signature with its spare bits flipped (one spelling per signature)", async () => {
+    const { auth } = setup();
+    const token = auth.issueToken("traces");
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(token.at(-1)!);
+    // A 32-byte signature is 43 characters: the last one carries 4 bits and 2 ignored ones.
+    const variants = [1, 2, 3].map((bits) => token.slice(0, -1) + alphabet[last ^ bits]);
+    for (const v of variants) expect(Buffer.from(v.split(".")[1], "base64url")).toEqual(Buffer.from(token.split(".")[1], "base64url"));
+    expect((await auth.check(req({}, { token }), "traces", undefined)).ok).toBe(true);
+    for (const v of variants) expect((await auth.check(req({}, { token: v }), "traces", undefined)).ok, v).toBe(false);
+  });
+
+  it("accepts tokens from another instance (a restart, another node) that shares tokenKey, and only those", async () => {
+    const key = "k".repeat(16) + "-shared-key-0123456789";
+    const a = setup({ tokenKey: key });
+    const b = setup({ tokenKey: key });
+    const other = setup({ tokenKey: `${key}!` });
+    const t = a.auth.issueToken("traces");
+    expect((await b.auth.check(req({}, { token: t }), "traces", undefined)).ok).toBe(true);
+    expect((await other.auth.check(req({}, { token: t }), "traces", undefined)).ok).toBe(false);
+    expect((await setup().auth.check(req({}, { token: t }), "traces", undefined)).ok).toBe(false);
+  });
+
+  it("brakes an address after repeated failures: 429 with a wait, not even checked, counted and logged rate-limited", async () => {
+    const clock = { now: 1_700_000_000_000 };
+    const counter = new MetricsRegistry().counter("sse.auth-failures");
+    const logged: Record<string, unknown>[] = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => logged.push(JSON.parse(line) as Record<string, unknown>) });
+    const auth = new StreamAuth(AuthOptions.parse({ bearer: [TOKEN], basic: [{ user: "ops", passwordHash: opsHash }] }), () => clock.now, { counter, log });
+    scryptChecks.mockResolvedValue(false);
+    const attempt = (address: string, pw: string) => auth.check({ headers: { authorization: basicHeader("ops", pw) }, query: {}, remoteAddress: address }, "api", undefined);
+    const answers: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const d = await attempt("192.0.2.9", `guess${i}`);
+      answers.push(d.ok ? 200 : d.status);
+    }
+    expect(answers).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
+    const braked = await attempt("192.0.2.9", "guess");
+    expect(braked).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 1 });
+    expect(scryptChecks).toHaveBeenCalledTimes(6); // the braked ones were never verified
+    expect(counter.value).toBe(6);
+    // One line per 10 s, with the address; never the password.
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ remoteAddress: "192.0.2.9", msg: expect.stringMatching(/^authentication failed: wrong user or password/) });
+    expect(JSON.stringify(logged)).not.toMatch(/guess/);
+    // Another address is not braked; a request without credentials is not a failure.
+    expect((await attempt("192.0.2.10", "x")).ok === false && (await attempt("192.0.2.10", "x")).ok).toBe(false);
+    await auth.check({ headers: {}, query: {}, remoteAddress: "192.0.2.11" }, "api", undefined);
+    expect(counter.value).toBe(8);
+    clock.now += 10_000;
+    await attempt("192.0.2.10", "y");
+    expect(logged).toHaveLength(2);
+    expect(logged[1]).toMatchObject({ remoteAddress: "192.0.2.10", notLoggedSinceLast: 7 });
+    // After the wait the address is heard again, and a success clears its record.
+    clock.now += 60_000;
+    scryptChecks.mockImplementation(realVerify);
+    expect((await attempt("192.0.2.9", "hunter2 but longer")).ok).toBe(true);
+    expect(auth.trackedAddresses).toBe(1);
   });
 
   it("issues distinct tokens", () => {
@@ -163,31 +245,31 @@ describe("StreamAuth.check", () => {
     const { auth } = setup();
     const h = { authorization: basicHeader("ops", "hunter2 but longer") };
     // Concurrent first requests share one verification, later ones hit the cache.
-    const all = await Promise.all(Array.from({ length: 50 }, () => auth.check(req(h), "traces", false)));
-    expect((await auth.check(req(h), "api", false)).ok).toBe(true);
+    const all = await Promise.all(Array.from({ length: 50 }, () => auth.check(req(h), "traces", undefined)));
+    expect((await auth.check(req(h), "api", undefined)).ok).toBe(true);
     expect(all.every((d) => d.ok)).toBe(true);
     expect(scryptChecks).toHaveBeenCalledTimes(1);
   });
 
   it("spends a scrypt verification on unknown users too (no user enumeration by timing)", async () => {
     const { auth } = setup();
-    await auth.check(req({ authorization: basicHeader("nobody", "x") }), "api", false);
+    await auth.check(req({ authorization: basicHeader("nobody", "x") }), "api", undefined);
     expect(scryptChecks).toHaveBeenCalledTimes(1);
   });
 
   it("keeps the Basic cache bounded", async () => {
     const { auth } = setup();
     scryptChecks.mockResolvedValue(false); // the real scrypt would take a minute here
-    for (let i = 0; i < 1_005; i++) await auth.check(req({ authorization: basicHeader("nobody", `pw${i}`) }), "api", false);
+    for (let i = 0; i < 1_005; i++) await auth.check(req({ authorization: basicHeader("nobody", `pw${i}`) }), "api", undefined);
     expect((auth as unknown as { basicCache: Map<string, unknown> }).basicCache.size).toBe(1_000);
   });
 
   it("re-verifies a Basic header after the cache entry expired", async () => {
     const { auth, clock } = setup();
     const h = { authorization: basicHeader("ops", "hunter2 but longer") };
-    expect((await auth.check(req(h), "api", false)).ok).toBe(true);
+    expect((await auth.check(req(h), "api", undefined)).ok).toBe(true);
     clock.now += 61_000;
-    expect((await auth.check(req(h), "api", false)).ok).toBe(true);
+    expect((await auth.check(req(h), "api", undefined)).ok).toBe(true);
     expect(scryptChecks).toHaveBeenCalledTimes(2);
   });
 });
@@ -205,6 +287,14 @@ describe("AuthOptions", () => {
   it("needs at least one credential", () => {
     expect(issues({})).toEqual([expect.stringMatching(/^: auth needs at least one credential/)]);
     expect(issues({ bearer: [] }).length).toBeGreaterThan(0);
+  });
+
+  it("refuses a tokenKey under 32 bytes without echoing it", () => {
+    const short = "short-secret-value-0123456789ab"; // 31 bytes
+    const found = issues({ bearer: [TOKEN], tokenKey: short });
+    expect(found).toEqual([expect.stringMatching(/^tokenKey: tokenKey is shorter than 32 bytes/)]);
+    expect(found.join()).not.toContain(short);
+    expect(issues({ bearer: [TOKEN], tokenKey: `${short}c` })).toEqual([]);
   });
 
   it("refuses short bearer tokens (an unset environment variable included)", () => {

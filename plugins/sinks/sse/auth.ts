@@ -1,6 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { isPasswordHash, SecretSet, verifyPassword } from "../../../core/index.js";
+import { FailureBackoff, isPasswordHash, SecretSet, verifyPassword, type Counter, type Logger } from "../../../core/index.js";
 import { PATHS } from "./paths.js";
 
 /** CONTRACT 4 "Auth": credentials for one `sse` sink. */
@@ -57,6 +57,15 @@ export const AuthOptions = z
       .max(86_400)
       .default(60)
       .describe("Seconds a `?token=` from the token endpoints can open a stream after it was issued; default 60, at most 86400."),
+    tokenKey: z
+      .string()
+      .refine((k) => Buffer.byteLength(k) >= 32, "tokenKey is shorter than 32 bytes (is its environment variable set? make one with `openssl rand -base64 32`)")
+      .optional()
+      .describe(
+        'Secret (at least 32 bytes, from "${LIVE_TOKEN_KEY}", never written into the file) that signs `?token=` tokens, so they stay valid ' +
+          "across restarts and on every node that shares it (any-node resume behind a load balancer). Absent: a random key per process, " +
+          "and tokens die with it.",
+      ),
     reconnectGraceSeconds: z
       .number()
       .min(0)
@@ -64,7 +73,8 @@ export const AuthOptions = z
       .default(3600)
       .describe(
         "Seconds a `?token=` stays good for a reconnect (a request with `Last-Event-ID`), so a browser " +
-          "EventSource survives dropped connections; default 3600, at most 2592000 (30 days).",
+          "EventSource survives dropped connections; only for a well-formed event id (`<ms>-<seq>`) dated after the token was issued " +
+          "and not in the future. Default 3600, at most 2592000 (30 days); 0 = no grace.",
       ),
   })
   .refine((o) => (o.bearer?.length ?? 0) + (o.basic?.length ?? 0) > 0, {
@@ -74,11 +84,22 @@ export const AuthOptions = z
 export type AuthOptions = z.infer<typeof AuthOptions>;
 
 export type StreamEndpoint = "traces" | "metrics";
-export type AuthDecision = { ok: true } | { ok: false; status: 401; wwwAuthenticate: string; details: string };
+export type AuthDecision =
+  | { ok: true }
+  | { ok: false; status: 401; wwwAuthenticate: string; details: string }
+  | { ok: false; status: 429; retryAfterSeconds: number; details: string };
 
 export interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
   query: Record<string, unknown>;
+  /** The peer's address, for the failure brake and the log; absent in unit tests of credentials. */
+  remoteAddress?: string;
+}
+
+/** Where failures are counted and told. */
+export interface AuthFailureSink {
+  counter: Counter;
+  log: Logger;
 }
 
 const TOKEN_PATHS: Record<StreamEndpoint, string> = { traces: PATHS.tracingToken, metrics: PATHS.metricsToken };
@@ -88,6 +109,12 @@ const FUTURE_SKEW_MS = 5_000;
 const BASIC_CACHE_MAX = 1_000;
 const BASIC_CACHE_TTL_MS = 60_000;
 const MAX_HEADER_CHARS = 8_192;
+// Events are stamped when they arrive and sent after the batch window (at most 60 s): an id
+// this much older than its token can still be the first one a fresh stream received.
+const ID_BEFORE_TOKEN_MS = 60_000;
+const EVENT_ID = /^(\d{1,15})-\d{1,15}$/;
+// One warning per this many ms at most, however many failures (a guessing run must not flood the log).
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 // Verified for unknown users so that the answer takes as long as for a known user with a
 // wrong password (no user enumeration by timing). Hash of a random, discarded password.
 const DUMMY_HASH = "scrypt$16384$8$1$op6VcTWdckofrk4d3kZ6xQ$ST-i8QSf45MJgDd3-1_P9icMUBVX_t3YY5DU9O7jzWU";
@@ -106,13 +133,14 @@ function lastValue(v: unknown): string | undefined {
  * Checks one `sse` sink's credentials (CONTRACT 4 "Auth") and issues its `?token=` tokens.
  *
  * `check()` is async because Basic credentials are verified with scrypt off the main thread;
- * Bearer and token checks settle at once. Every secret comparison is constant-time. All keys
- * are random per instance (so per sink and per process): tokens die with the process, which
- * is what a 60 s token wants anyway, and browsers fetch a fresh one on reconnect.
+ * Bearer and token checks settle at once. Every secret comparison is constant-time. Tokens are
+ * signed with a key derived from `tokenKey` (so every node sharing it accepts them) or a
+ * random one per instance (tokens die with the process). Repeated failures from one address
+ * are counted, logged at most every 10 s, and answered 429 for a doubling while (FailureBackoff).
  */
 export class StreamAuth {
   readonly enabled: boolean;
-  private readonly key = randomBytes(32);
+  private readonly key: Buffer;
   private readonly bearer: SecretSet;
   private readonly users: Map<string, string>;
   private readonly challenge: string;
@@ -121,11 +149,19 @@ export class StreamAuth {
   // HMAC(header) -> verification in flight or done; holds no password, bounded, insertion-ordered.
   private readonly basicCache = new Map<string, { until: number; ok: Promise<boolean> }>();
 
+  private readonly backoff: FailureBackoff;
+  private lastFailureLogAt = -Infinity;
+  private failuresNotLogged = 0;
+
   constructor(
     opts: AuthOptions | undefined,
     private readonly nowMs: () => number,
+    private readonly failures?: AuthFailureSink,
   ) {
     this.enabled = opts !== undefined;
+    // Derived, not the secret itself: the same tokenKey may sign other things elsewhere.
+    this.key = opts?.tokenKey === undefined ? randomBytes(32) : Buffer.from(hkdfSync("sha256", opts.tokenKey, "livetap", "sse stream tokens", 32));
+    this.backoff = new FailureBackoff(nowMs);
     this.bearer = new SecretSet(opts?.bearer ?? []);
     this.users = new Map((opts?.basic ?? []).map((u) => [u.user, u.passwordHash]));
     this.challenge = this.users.size > 0 ? 'Bearer realm="livetap", Basic realm="livetap"' : 'Bearer realm="livetap"';
@@ -138,8 +174,42 @@ export class StreamAuth {
    * or `lastEventId` query), which stretches a token's life to `reconnectGraceSeconds`.
    * Passes when any credential it presents is valid. Never rejects.
    */
-  async check(req: AuthRequest, endpoint: StreamEndpoint | "api", resuming: boolean): Promise<AuthDecision> {
+  async check(req: AuthRequest, endpoint: StreamEndpoint | "api", lastEventId: string | undefined): Promise<AuthDecision> {
     if (!this.enabled) return { ok: true };
+    const address = req.remoteAddress;
+    const wait = address === undefined ? 0 : this.backoff.retryAfterMs(address);
+    if (wait > 0) {
+      // Not even checked: a guess made while braked tells nothing, right or wrong.
+      const retryAfterSeconds = Math.ceil(wait / 1000);
+      return { ok: false, status: 429, retryAfterSeconds, details: `too many failed authentication attempts from this address: retry in ${retryAfterSeconds} s` };
+    }
+    const decision = await this.verify(req, endpoint, lastEventId);
+    if (address !== undefined && !decision.ok && decision.presented) this.countFailure(address, endpoint, decision.details);
+    else if (address !== undefined && decision.ok) this.backoff.succeeded(address);
+    return decision.ok ? { ok: true } : { ok: false, status: 401, wwwAuthenticate: this.challenge, details: decision.details };
+  }
+
+  /** Addresses the failure brake tracks now (at most 10000). */
+  get trackedAddresses(): number {
+    return this.backoff.size;
+  }
+
+  private countFailure(address: string, endpoint: string, details: string): void {
+    const inARow = this.backoff.failed(address);
+    if (!this.failures) return;
+    this.failures.counter.inc();
+    const now = this.nowMs();
+    if (now - this.lastFailureLogAt < FAILURE_LOG_INTERVAL_MS) {
+      this.failuresNotLogged++;
+      return;
+    }
+    this.failures.log.warn({ remoteAddress: address, endpoint, failuresInARow: inARow, notLoggedSinceLast: this.failuresNotLogged }, `authentication failed: ${details}`);
+    this.lastFailureLogAt = now;
+    this.failuresNotLogged = 0;
+  }
+
+  /** `presented`: some credential was given (a request with none is a browser's first try, not a guess). */
+  private async verify(req: AuthRequest, endpoint: StreamEndpoint | "api", lastEventId: string | undefined): Promise<{ ok: true } | { ok: false; presented: boolean; details: string }> {
     const problems: string[] = [];
     const header = this.authorizationHeader(req.headers);
     if (header !== undefined) {
@@ -149,11 +219,12 @@ export class StreamAuth {
     }
     const token = lastValue(req.query?.token);
     if (token !== undefined) {
-      const v = endpoint === "api" ? fail("?token= opens only the stream it was issued for; use an Authorization header here") : this.checkToken(token, endpoint, resuming);
+      const v = endpoint === "api" ? fail("?token= opens only the stream it was issued for; use an Authorization header here") : this.checkToken(token, endpoint, lastEventId);
       if (v.ok) return v;
       problems.push(v.details);
     }
-    if (problems.length === 0) {
+    const presented = problems.length > 0;
+    if (!presented) {
       const ways = this.users.size > 0 ? "Authorization: Bearer or Basic" : "Authorization: Bearer";
       problems.push(
         endpoint === "api"
@@ -161,7 +232,7 @@ export class StreamAuth {
           : `credentials required (${ways}, or ?token= from ${TOKEN_PATHS[endpoint]})`,
       );
     }
-    return { ok: false, status: 401, wwwAuthenticate: this.challenge, details: problems.join("; ") };
+    return { ok: false, presented, details: problems.join("; ") };
   }
 
   /** A token that opens `endpoint` for `tokenTtlSeconds` (`reconnectGraceSeconds` when resuming). */
@@ -223,12 +294,14 @@ export class StreamAuth {
     return ok && hash !== undefined;
   }
 
-  private checkToken(token: string, endpoint: StreamEndpoint, resuming: boolean): Verdict {
+  private checkToken(token: string, endpoint: StreamEndpoint, lastEventId: string | undefined): Verdict {
     const invalid = fail("invalid token (not issued by this server, altered, or from before a restart): fetch a new one from " + TOKEN_PATHS[endpoint]);
     const parts = token.split(".");
     if (token.length > 512 || parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return invalid;
-    const sig = Buffer.from(parts[1], "base64url");
-    const expected = this.sign(parts[0]);
+    // Compared as text: decoding would accept several spellings of one signature (the spare
+    // low bits of the last base64url character are ignored by the decoder).
+    const sig = Buffer.from(parts[1]);
+    const expected = Buffer.from(this.sign(parts[0]).toString("base64url"));
     if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) return invalid;
     const m = /^(traces|metrics)\.(\d{1,15})\.[A-Za-z0-9_-]+$/.exec(Buffer.from(parts[0], "base64url").toString("utf8"));
     if (!m) return invalid;
@@ -236,16 +309,34 @@ export class StreamAuth {
     if (issuedFor !== endpoint) {
       return fail(`invalid token: it was issued for the ${issuedFor} stream, not ${endpoint} (fetch one from ${TOKEN_PATHS[endpoint]})`);
     }
-    const age = this.nowMs() - Number(m[2]);
+    const issuedAt = Number(m[2]);
+    const now = this.nowMs();
+    const age = now - issuedAt;
     if (age < -FUTURE_SKEW_MS) return fail("invalid token: it is dated in the future");
-    const limit = resuming ? Math.max(this.ttlMs, this.graceMs) : this.ttlMs;
-    if (age > limit) {
-      const s = (ms: number) => `${Math.round(ms / 1000)} s`;
-      return fail(
-        `token expired: issued ${s(age)} ago; a token opens a stream within ${s(this.ttlMs)} of issue` +
-          ` (${s(this.graceMs)} when reconnecting with Last-Event-ID); fetch a new one from ${TOKEN_PATHS[endpoint]}`,
-      );
-    }
+    if (age <= this.ttlMs) return OK;
+    const s = (ms: number) => `${Math.round(ms / 1000)} s`;
+    const expired = `token expired: issued ${s(age)} ago; a token opens a stream within ${s(this.ttlMs)} of issue`;
+    const fetch = `fetch a new one from ${TOKEN_PATHS[endpoint]}`;
+    if (lastEventId === undefined) return fail(`${expired} (${s(this.graceMs)} when reconnecting with Last-Event-ID); ${fetch}`);
+    const resumable = this.resumableId(lastEventId, issuedAt, now);
+    if (resumable !== undefined) return fail(`${expired}, and the reconnect grace does not apply: ${resumable}; ${fetch}`);
+    if (age > this.graceMs) return fail(`${expired} (${s(this.graceMs)} when reconnecting with Last-Event-ID); ${fetch}`);
     return OK;
+  }
+
+  /**
+   * Why `Last-Event-ID` cannot stretch a token's life, or undefined when it can: it must be an
+   * event id of ours (`<ms>-<seq>`), not dated before the token was issued (less the batch
+   * window) nor after now. Garbage or an old id no longer turns an old token into a new one;
+   * a forged well-formed id still can within the grace (the trade-off CONTRACT 4 accepts for
+   * browsers, whose EventSource resends its original URL).
+   */
+  private resumableId(id: string, issuedAt: number, now: number): string | undefined {
+    const m = EVENT_ID.exec(id);
+    if (!m) return "Last-Event-ID is not an event id of this stream";
+    const at = Number(m[1]);
+    if (at < issuedAt - ID_BEFORE_TOKEN_MS) return "Last-Event-ID is older than the token";
+    if (at > now + FUTURE_SKEW_MS) return "Last-Event-ID is dated in the future";
+    return undefined;
   }
 }

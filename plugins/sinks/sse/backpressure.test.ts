@@ -134,6 +134,36 @@ describe("slow clients", () => {
     expect(droppedSeen).toBe(droppedTotal);
   });
 
+  it("bounds a non-reading client by bytes: 20 kB events are dropped long before clientBufferEvents", async () => {
+    const s = (running = await startSink({ clientBufferBytes: 256 * 1024, batchWindowMs: 5, stallTimeoutMs: 600_000 }));
+    const metrics = s.services.metrics;
+    const ev = eventMaker();
+    const payload = "z".repeat(20_000);
+    const slow = new RawClient(s.url, TRACES);
+    cleanups.push(() => slow.close());
+    await waitFor("the raw client to connect", () => metrics.gauge("sse.clients").value === 1);
+    const sent: LiveEvent[] = [];
+    const dropped = () => metrics.counter("sse.dropped").value;
+    // 2,000 events (40 MB) at most: far under the default clientBufferEvents of 10000.
+    await publishUntil(s, () => ev("load.test", { payload, n: sent.length }), sent, () => dropped() > 100, () => new Promise((r) => setTimeout(r, 2)), 40);
+    expect(dropped()).toBeGreaterThan(100);
+    expect(sent.length).toBeLessThanOrEqual(2000);
+    const tail = ev("load.test", { payload: "tail" });
+    sent.push(tail);
+    s.input.next(tail);
+
+    slow.startReading();
+    await waitFor("the slow client to get the last event", () => slow.frames().some((f) => f.event === "trace" && f.id === tail.id), 10_000);
+    let received = 0;
+    let droppedSeen = 0;
+    for (const f of slow.frames()) {
+      if (f.event === "dropped") droppedSeen += (JSON.parse(f.data) as { count: number }).count;
+      if (f.event === "trace") received += (JSON.parse(f.data) as unknown[]).length;
+    }
+    expect(received + droppedSeen).toBe(sent.length);
+    expect(droppedSeen).toBe(dropped());
+  });
+
   it("closes a connection that makes no write progress for stallTimeoutMs", async () => {
     const s = (running = await startSink({ clientBufferEvents: 60, batchMaxEvents: 20, batchWindowMs: 5, stallTimeoutMs: 300 }));
     const metrics = s.services.metrics;

@@ -10,6 +10,8 @@ export interface TraceStats {
 
 export interface TraceClientOptions {
   bufferEvents: number;
+  /** UTF-8 bytes of queued event JSON; the newest event is kept even when it alone is bigger. */
+  bufferBytes: number;
   batchMaxEvents: number;
   pingIntervalMs: number;
 }
@@ -27,12 +29,17 @@ export interface TraceClientHooks {
  * One traces-stream client: its compiled filter, a bounded queue of serialised events and the
  * batching into `trace` frames.
  *
- * The queue holds at most `bufferEvents` entries; when a full queue gets one more, the oldest
- * is dropped. Drops only ever happen at the head and writes only ever take from the head, so
+ * The queue holds at most `bufferEvents` entries and `bufferBytes` of JSON; when one more does
+ * not fit, the oldest are dropped until it does. A `trace` frame holds at most
+ * `batchMaxEvents` events and MAX_FRAME_BYTES (one event at least), so a client that does not
+ * read pins at most its queue plus one frame in its socket's buffer: the queue's strings are
+ * shared with every other client, the frame is this client's own copy. Drops only ever happen at the head and writes only ever take from the head, so
  * every dropped event lies between the last event written and the current head: one counter,
  * written as a `dropped` frame right before the next `trace` frame, marks exactly where they
  * are missing.
  */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
 export class TraceClient {
   private readonly queue: EventQueue;
   private droppedSinceFrame = 0;
@@ -58,14 +65,14 @@ export class TraceClient {
    * Queues a serialised event (the same string for every client); sends a batch at once when
    * `batchMaxEvents` are waiting.
    */
-  offer(id: string, json: string): void {
+  offer(id: string, json: string, bytes: number): void {
     if (this.connection.isClosed) return;
-    if (this.queue.length === this.opts.bufferEvents) {
+    while (this.queue.length > 0 && (this.queue.length === this.opts.bufferEvents || this.queue.bytes + bytes > this.opts.bufferBytes)) {
       this.queue.dropOldest();
       this.droppedSinceFrame++;
       this.stats.dropped.inc();
     }
-    this.queue.push(id, json);
+    this.queue.push(id, json, bytes);
     if (this.queue.length >= this.opts.batchMaxEvents && this.connection.writable) this.flush();
     else if (this.queue.length === 1) this.hooks.queued(this);
   }
@@ -115,7 +122,7 @@ export class TraceClient {
       this.connection.write(droppedFrame(this.droppedSinceFrame), now);
       this.droppedSinceFrame = 0;
     }
-    const n = Math.min(this.queue.length, this.opts.batchMaxEvents);
+    const n = this.queue.countFitting(this.opts.batchMaxEvents, Math.min(MAX_FRAME_BYTES, this.opts.bufferBytes));
     const lastId = this.queue.idAt(n - 1);
     this.connection.write(traceFrame(lastId, this.queue.take(n)), now);
     this.stats.sent.inc(n);
@@ -131,17 +138,35 @@ export class TraceClient {
 class EventQueue {
   private ids: (string | undefined)[] = new Array(16);
   private jsons: (string | undefined)[] = new Array(16);
+  private sizes: number[] = Array.from({ length: 16 }, () => 0);
   private head = 0;
   length = 0;
+  /** UTF-8 bytes of the queued JSON. */
+  bytes = 0;
 
   constructor(private readonly capacity: number) {}
 
-  push(id: string, json: string): void {
+  push(id: string, json: string, bytes: number): void {
     if (this.length === this.ids.length) this.grow();
     const slot = (this.head + this.length) % this.ids.length;
     this.ids[slot] = id;
     this.jsons[slot] = json;
+    this.sizes[slot] = bytes;
     this.length++;
+    this.bytes += bytes;
+  }
+
+  /** How many of the oldest fit in `maxEvents` and `maxBytes`; at least one when not empty. */
+  countFitting(maxEvents: number, maxBytes: number): number {
+    const limit = Math.min(this.length, maxEvents);
+    let n = 0;
+    let bytes = 0;
+    while (n < limit) {
+      bytes += this.sizes[(this.head + n) % this.ids.length];
+      if (n > 0 && bytes > maxBytes) break;
+      n++;
+    }
+    return n;
   }
 
   dropOldest(): void {
@@ -165,8 +190,10 @@ class EventQueue {
   clear(): void {
     this.ids = new Array(16);
     this.jsons = new Array(16);
+    this.sizes = Array.from({ length: 16 }, () => 0);
     this.head = 0;
     this.length = 0;
+    this.bytes = 0;
   }
 
   private advance(n: number): void {
@@ -175,6 +202,7 @@ class EventQueue {
       const slot = (this.head + i) % size;
       this.ids[slot] = undefined; // let the strings be collected
       this.jsons[slot] = undefined;
+      this.bytes -= this.sizes[slot];
     }
     this.head = (this.head + n) % size;
     this.length -= n;
@@ -189,13 +217,16 @@ class EventQueue {
     const size = Math.min(this.ids.length * 2, Math.max(this.capacity, 1));
     const ids: (string | undefined)[] = new Array(size);
     const jsons: (string | undefined)[] = new Array(size);
+    const sizes = Array.from({ length: size }, () => 0);
     for (let i = 0; i < this.length; i++) {
       const slot = (this.head + i) % this.ids.length;
       ids[i] = this.ids[slot];
       jsons[i] = this.jsons[slot];
+      sizes[i] = this.sizes[slot];
     }
     this.ids = ids;
     this.jsons = jsons;
+    this.sizes = sizes;
     this.head = 0;
   }
 }

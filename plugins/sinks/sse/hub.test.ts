@@ -41,11 +41,13 @@ class FakeConnection {
   }
 }
 
-function setup(opts: { bufferEvents?: number; batchMaxEvents?: number; batchWindowMs?: number; replayEvents?: number; query?: string } = {}) {
+function setup(opts: { bufferEvents?: number; bufferBytes?: number; batchMaxEvents?: number; batchWindowMs?: number; replayEvents?: number; query?: string } = {}) {
   const scheduler = new VirtualTimeScheduler();
   const metrics = new MetricsRegistry();
   const stats: TraceStats = { dropped: metrics.counter("sse.dropped"), sent: metrics.counter("sse.events-sent"), batchSize: metrics.histogram("sse.batch-size") };
-  const hub = new TraceHub({ batchWindowMs: opts.batchWindowMs ?? 100, replayEvents: opts.replayEvents ?? 100 }, scheduler, pino({ level: "silent" }));
+  const warnings: string[] = [];
+  const log = pino({ level: "warn" }, { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) });
+  const hub = new TraceHub({ batchWindowMs: opts.batchWindowMs ?? 100, replayEvents: opts.replayEvents ?? 100 }, scheduler, log);
   const connect = (query = opts.query ?? "", lastEventId?: string) => {
     const conn = new FakeConnection();
     const filter = compileFilter(new URLSearchParams(query));
@@ -53,7 +55,7 @@ function setup(opts: { bufferEvents?: number; batchMaxEvents?: number; batchWind
     const client = new TraceClient(
       conn as unknown as SseConnection,
       filter,
-      { bufferEvents: opts.bufferEvents ?? 1000, batchMaxEvents: opts.batchMaxEvents ?? 500, pingIntervalMs: 1000 },
+      { bufferEvents: opts.bufferEvents ?? 1000, bufferBytes: opts.bufferBytes ?? 1 << 30, batchMaxEvents: opts.batchMaxEvents ?? 500, pingIntervalMs: 1000 },
       stats,
       hub.hooks,
       () => scheduler.now(),
@@ -64,7 +66,7 @@ function setup(opts: { bufferEvents?: number; batchMaxEvents?: number; batchWind
   let n = 0;
   const ev = (type = "a.b", data: Record<string, unknown> = {}): LiveEvent => ({ id: `1-${++n}`, type, createdAt: "2026-01-01T00:00:00.000Z", data });
   const ids = (conn: FakeConnection) => conn.frames().filter((f) => f.event === "trace").flatMap((f) => (JSON.parse(f.data) as LiveEvent[]).map((e) => e.id));
-  return { scheduler, metrics, hub, connect, ev, ids };
+  return { scheduler, metrics, hub, connect, ev, ids, warnings };
 }
 
 describe("TraceHub and TraceClient", () => {
@@ -113,6 +115,64 @@ describe("TraceHub and TraceClient", () => {
     hub.publish(ev("a.b"));
     scheduler.flush();
     expect(ids(conn)).toEqual(["1-2"]);
+  });
+
+  it("says why an event was skipped: too deeply nested, a BigInt or a cycle", () => {
+    const { hub, connect, ev, warnings } = setup();
+    connect();
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    hub.publish(ev("a.b", { deep }));
+    expect(warnings).toEqual(["event cannot be serialised to JSON (data nested too deeply): not sent"]);
+    // Logged on the first and every 1000th only: fresh hubs for the other two causes.
+    const other = setup();
+    other.connect();
+    other.hub.publish(other.ev("a.b", { big: 1n }));
+    const third = setup();
+    third.connect();
+    third.hub.publish(third.ev("a.b", loop));
+    expect([...other.warnings, ...third.warnings]).toEqual([
+      "event cannot be serialised to JSON (a BigInt in data): not sent",
+      "event cannot be serialised to JSON (a circular reference in data): not sent",
+    ]);
+  });
+
+  it("drops the oldest past bufferBytes while blocked, before bufferEvents is reached", () => {
+    // Each event's JSON is about 1 kB: 5 fit in 5.5 kB.
+    const { scheduler, metrics, hub, connect, ev, ids } = setup({ bufferEvents: 1000, bufferBytes: 5500, batchMaxEvents: 500 });
+    const { conn, client } = connect();
+    conn.fill();
+    const payload = "x".repeat(1000);
+    hub.publish(ev("a.b", { payload })); // written at once and fills the socket
+    scheduler.flush();
+    for (let i = 0; i < 20; i++) hub.publish(ev("a.b", { payload })); // 2..21 queue; 2..16 are dropped
+    conn.drain(client);
+    expect(conn.frames().map((f) => f.event)).toEqual(["trace", "dropped", "trace"]);
+    expect(conn.frames()[1].data).toBe('{"count":15}');
+    expect(ids(conn)).toEqual(["1-1", "1-17", "1-18", "1-19", "1-20", "1-21"]);
+    expect(metrics.counter("sse.dropped").value).toBe(15);
+  });
+
+  it("keeps the newest event even when it alone is over bufferBytes", () => {
+    const { scheduler, hub, connect, ev, ids } = setup({ bufferBytes: 100 });
+    const { conn } = connect();
+    hub.publish(ev("a.b", { payload: "x".repeat(500) }));
+    scheduler.flush();
+    expect(ids(conn)).toEqual(["1-1"]);
+  });
+
+  it("caps a trace frame at 1 MiB of events (one event at least)", () => {
+    const { scheduler, hub, connect, ev, ids } = setup({ batchMaxEvents: 500 });
+    const { conn } = connect();
+    const payload = "x".repeat(300 * 1024);
+    for (let i = 0; i < 7; i++) hub.publish(ev("a.b", { payload }));
+    hub.publish(ev("a.b", { payload: "y".repeat(2 * 1024 * 1024) }));
+    scheduler.flush();
+    const traces = conn.frames().filter((f) => f.event === "trace");
+    expect(traces.map((f) => (JSON.parse(f.data) as unknown[]).length)).toEqual([3, 3, 1, 1]);
+    expect(ids(conn)).toHaveLength(8);
   });
 
   it("drops the oldest past bufferEvents while blocked and says so right before the next batch", () => {

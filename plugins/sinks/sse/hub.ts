@@ -2,7 +2,7 @@ import type { SchedulerLike, Subscription } from "rxjs";
 import type { LiveEvent, Logger } from "../../../core/index.js";
 import type { TraceClient, TraceClientHooks } from "./client.js";
 import { GAP_FRAME } from "./frames.js";
-import { ReplayRing } from "./replay-ring.js";
+import { ReplayRing, whyUnserialisable } from "./replay-ring.js";
 
 export interface HubOptions {
   batchWindowMs: number;
@@ -48,12 +48,17 @@ export class TraceHub {
   publish(event: LiveEvent): void {
     this.ring.push(event);
     if (this.clients.size === 0) return;
-    let json: string | null | undefined;
+    let json: string | undefined;
+    let bytes = 0;
     for (const client of this.clients) {
       if (!client.matches(event)) continue;
-      json ??= this.ring.jsonAt(this.ring.newest, event);
-      if (json === null) return this.skipUnserialisable(event);
-      client.offer(event.id, json);
+      if (json === undefined) {
+        const serialised = this.ring.jsonAt(this.ring.newest, event);
+        if (serialised === null) return this.skipUnserialisable(event);
+        json = serialised;
+        bytes = Buffer.byteLength(json);
+      }
+      client.offer(event.id, json, bytes);
     }
   }
 
@@ -67,7 +72,7 @@ export class TraceHub {
       const replay = (event: LiveEvent, pos: number) => {
         if (!client.matches(event)) return;
         const json = this.ring.jsonAt(pos, event);
-        if (json !== null) client.offer(event.id, json);
+        if (json !== null) client.offer(event.id, json, Buffer.byteLength(json));
       };
       if (!this.ring.forEachAfter(lastEventId, replay)) {
         client.connection.write(GAP_FRAME, now);
@@ -135,7 +140,7 @@ export class TraceHub {
   private skipUnserialisable(event: LiveEvent): void {
     // Logged on the first and then every 1000th, so a bad source cannot flood the log.
     if (this.unserialisable++ % 1000 === 0) {
-      this.log.warn({ id: event.id, type: event.type, skipped: this.unserialisable }, "event cannot be serialised to JSON (BigInt or cycle in data): not sent");
+      this.log.warn({ id: event.id, type: event.type, skipped: this.unserialisable }, `event cannot be serialised to JSON (${whyUnserialisable(event)}): not sent`);
     }
   }
 }

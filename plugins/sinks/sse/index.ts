@@ -60,7 +60,10 @@ export class SseSink implements Sink {
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
     @inject(LOGGER) private readonly log: Logger,
   ) {
-    this.auth = new StreamAuth(opts.auth, () => scheduler.now());
+    this.auth = new StreamAuth(opts.auth, () => scheduler.now(), {
+      counter: metrics.counter("sse.auth-failures", "Requests refused for wrong credentials (a request without any is not counted)"),
+      log,
+    });
     this.hub = new TraceHub(opts, scheduler, log);
     this.clients = new ClientSet(opts, scheduler, metrics.gauge("sse.clients", "Open SSE streams (events and metrics)"));
     this.exporter = new PrometheusExporter(metrics);
@@ -144,7 +147,7 @@ export class SseSink implements Sink {
     const client = new TraceClient(
       connection,
       filter,
-      { bufferEvents: this.opts.clientBufferEvents, batchMaxEvents: this.opts.batchMaxEvents, pingIntervalMs: this.opts.pingIntervalMs },
+      { bufferEvents: this.opts.clientBufferEvents, bufferBytes: this.opts.clientBufferBytes, batchMaxEvents: this.opts.batchMaxEvents, pingIntervalMs: this.opts.pingIntervalMs },
       this.stats,
       this.hub.hooks,
       () => this.scheduler.now(),

@@ -43,6 +43,16 @@ export const SseOptions = z.strictObject({
       "Events queued per client while its connection is slow; past it the oldest are dropped and the client gets a `dropped` frame. " +
         "Memory per client is at most this many events (default 10000, 1 to 1000000).",
     ),
+  clientBufferBytes: z
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(4 * 1024 * 1024)
+    .describe(
+      "Bytes of event JSON queued per client while its connection is slow, whichever of this and `clientBufferEvents` is reached first; " +
+        "past it the oldest are dropped with a `dropped` frame (the newest event is always kept). Memory per slow client is at most this " +
+        "plus one `trace` frame of at most 1 MiB on its socket (default 4194304 = 4 MiB, 1024 to 1073741824).",
+    ),
   stallTimeoutMs: z
     .int()
     .min(100)

@@ -10,6 +10,24 @@ export function serialise(event: LiveEvent): string | null {
 }
 
 /**
+ * What is wrong with an event `serialise` refused, in words for the log. Called only for the
+ * few that are logged, so it serialises again rather than keeping every error.
+ */
+export function whyUnserialisable(event: LiveEvent): string {
+  try {
+    JSON.stringify(event);
+    return "it serialised on retry";
+  } catch (err) {
+    // V8 reports too deep a nesting as a stack overflow; its other messages name the cause.
+    if (err instanceof RangeError) return "data nested too deeply";
+    const message = (err as Error).message;
+    if (/BigInt/i.test(message)) return "a BigInt in data";
+    if (/circular/i.test(message)) return "a circular reference in data";
+    return message.split("\n")[0];
+  }
+}
+
+/**
  * The last `capacity` events, for `Last-Event-ID` replay, with each one's JSON once some
  * client needed it (so a replay does not serialise again).
  *

@@ -45,10 +45,12 @@ export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
         if (!ctx.auth.enabled) return;
         const params = searchParams(req.url);
         const query = Object.fromEntries(lastWins(params));
-        const decision = await ctx.auth.check({ headers: req.headers, query }, endpoint, lastEventIdOf(req, params) !== undefined);
-        if (!decision.ok) {
-          return reply.code(401).header("www-authenticate", decision.wwwAuthenticate).send({ error: "unauthorized", details: decision.details });
+        const decision = await ctx.auth.check({ headers: req.headers, query, remoteAddress: req.socket.remoteAddress }, endpoint, lastEventIdOf(req, params));
+        if (decision.ok) return;
+        if (decision.status === 429) {
+          return reply.code(429).header("retry-after", String(decision.retryAfterSeconds)).send({ error: "too many requests", details: decision.details });
         }
+        return reply.code(401).header("www-authenticate", decision.wwwAuthenticate).send({ error: "unauthorized", details: decision.details });
       };
 
     app.addHook("preClose", async () => ctx.closing());

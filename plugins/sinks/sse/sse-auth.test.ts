@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createPlugin } from "../../../core/testing.js";
+import { AuthOptions, StreamAuth } from "./auth.js";
 import sseDefinition from "./index.js";
 import { get, runSink, StreamReader, type RunningSink } from "./test-support.js";
 
@@ -82,5 +83,51 @@ describe("sse sink with auth", () => {
     const res = await get(running.url + TRACES, { authorization: `Basic ${Buffer.from("ops:wrong").toString("base64")}` });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="livetap", Basic realm="livetap"');
+  });
+
+  it("brakes password guessing: counted, then 429 with Retry-After for that address", async () => {
+    running = await startSink({
+      auth: { bearer: [TOKEN], basic: [{ user: "ops", passwordHash: "scrypt$16384$8$1$op6VcTWdckofrk4d3kZ6xQ$ST-i8QSf45MJgDd3-1_P9icMUBVX_t3YY5DU9O7jzWU" }] },
+    });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const res = await get(running.url + "/metrics", { authorization: `Basic ${Buffer.from(`ops:guess${i}`).toString("base64")}` });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get("retry-after");
+    }
+    expect(statuses.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401]);
+    expect(statuses.slice(6).every((s) => s === 429)).toBe(true);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(running.services.metrics.counter("sse.auth-failures").value).toBe(6);
+    // The brake holds even for a valid credential from that address while it lasts.
+    expect((await get(running.url + "/metrics", BEARER)).status).toBe(429);
+  });
+
+  const KEY = "a-shared-token-key-of-32-bytes-or-more";
+  /** A token minted `ageMs` ago by another instance that shares `tokenKey` (another node, or before a restart). */
+  const mint = (ageMs: number, extra: Record<string, unknown> = {}) =>
+    new StreamAuth(AuthOptions.parse({ bearer: [TOKEN], tokenKey: KEY, ...extra }), () => Date.now() - ageMs).issueToken("traces");
+
+  it("accepts a token signed with the shared tokenKey by another node or before a restart", async () => {
+    running = await startSink({ auth: { bearer: [TOKEN], tokenKey: KEY } });
+    expect((await open(`${running.url}${TRACES}?token=${encodeURIComponent(mint(0))}`)).status).toBe(200);
+    const token = JSON.parse((await get(running.url + "/api/telemetry/live/tracing-token", BEARER)).body).data as string;
+    await running.close();
+    running = await startSink({ auth: { bearer: [TOKEN], tokenKey: KEY } });
+    expect((await open(`${running.url}${TRACES}?token=${encodeURIComponent(token)}`)).status).toBe(200);
+  });
+
+  it("an expired token opens no stream with a garbage or old Last-Event-ID, only with a recent event id", async () => {
+    running = await startSink({ auth: { bearer: [TOKEN], tokenKey: KEY, tokenTtlSeconds: 1 } });
+    const token = encodeURIComponent(mint(2_500));
+    const url = `${running.url}${TRACES}?token=${token}`;
+    expect((await get(url)).status).toBe(401);
+    expect((await get(`${url}&lastEventId=x`)).status).toBe(401);
+    const garbage = await get(url, { "last-event-id": "garbage" });
+    expect(garbage.status).toBe(401);
+    expect(JSON.parse(garbage.body).details).toMatch(/not an event id of this stream/);
+    expect((await get(url, { "last-event-id": `${Date.now() - 3_600_000}-5` })).status).toBe(401);
+    expect((await open(url, { "last-event-id": `${Date.now() - 1_000}-5` })).status).toBe(200);
   });
 });

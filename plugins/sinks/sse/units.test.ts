@@ -156,6 +156,7 @@ describe("options", () => {
       pingIntervalMs: 30000,
       replayEvents: 10000,
       clientBufferEvents: 10000,
+      clientBufferBytes: 4194304,
       stallTimeoutMs: 30000,
       maxClients: 1000,
       defaultMetricsIntervalSeconds: 30,

@@ -1,5 +1,5 @@
 import { access } from "node:fs/promises";
-import type { CheckpointStore, Counter, Logger } from "../../../core/index.js";
+import { CheckpointRetryLater, type CheckpointStore, type Counter, type Logger } from "../../../core/index.js";
 import { CHECKPOINT_KEY, fromSaved, type Position, type SavedCheckpoint } from "./identity.js";
 
 /**
@@ -58,7 +58,8 @@ export class Checkpointer {
         },
         (err: unknown) => {
           this.errors.inc();
-          this.log.warn({ err: errText(err), dir: this.store.dir }, "cannot write the checkpoint");
+          // Refused while the store backs off: the failure that started it was warned about.
+          if (!(err instanceof CheckpointRetryLater)) this.log.warn({ err: errText(err), dir: this.store.dir }, "cannot write the checkpoint");
         },
       )
       .finally(() => {

@@ -24,6 +24,20 @@ describe("webhook body parsing", () => {
     });
   });
 
+  it("413 past maxEvents with the whole count, blank lines not counted; exactly maxEvents is fine", () => {
+    const max = (body: string, type: string, n: number) => parseBody(type, Buffer.from(body), record, n);
+    expect(max('{"a":1}\n\n{"a":2}\n', "application/x-ndjson", 2)).toMatchObject({ ok: true });
+    expect(max('{"a":1}\n\n{"a":2}\n \n{"a":3}\n{"a":4}', "application/x-ndjson", 2)).toEqual({
+      ok: false,
+      status: 413,
+      details: "the request holds 4 events, more than maxPendingEvents (2) can ever hold: send at most 2 per request",
+    });
+    expect(max("a\nb\nc", "text/plain", 2)).toMatchObject({ status: 413, details: expect.stringMatching(/holds 3 events/) });
+    expect(max("[{},{},{}]", "application/json", 2)).toMatchObject({ status: 413, details: expect.stringMatching(/holds 3 events/) });
+    // A malformed line before the bound is still that line's 400.
+    expect(max('{"a":1}\nnope\n{"a":3}', "application/x-ndjson", 2)).toMatchObject({ status: 400, line: 2 });
+  });
+
   it("honours typeField and timeFields", () => {
     const r = parseBody("application/json", Buffer.from('{"kind":"PushEvent","ts":1732445000123,"createdAt":"x"}'), {
       defaultType: "gh.event",

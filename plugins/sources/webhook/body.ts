@@ -5,7 +5,7 @@ import { isPlainObject, recordToEvent, type LiveEventInput, type RecordOptions }
 /** A request body that cannot be ingested: the status and JSON body of the answer (CONTRACT 5). */
 export interface BodyError {
   ok: false;
-  status: 400 | 415;
+  status: 400 | 413 | 415;
   details: string;
   /** 1-based line of an NDJSON (or text) body the problem is on. */
   line?: number;
@@ -50,9 +50,10 @@ export function parseMediaType(header: string | undefined): MediaType | BodyErro
  * Decodes and parses one request body into events, all or nothing (CONTRACT 5): a JSON object
  * or array of objects, NDJSON (one object per line) or text (one `{ message }` event per
  * line). Blank lines are skipped; a body without events
- * is a 400. `contentType`: the header, or what parseMediaType made of it.
+ * is a 400. `contentType`: the header, or what parseMediaType made of it. A body with more than
+ * `maxEvents` events is a 413 (it could never fit the queue), found without parsing the rest.
  */
-export function parseBody(contentType: string | undefined | MediaType | BodyError, body: Buffer, record: RecordOptions): ParsedBody {
+export function parseBody(contentType: string | undefined | MediaType | BodyError, body: Buffer, record: RecordOptions, maxEvents = Infinity): ParsedBody {
   const media = typeof contentType === "object" ? contentType : parseMediaType(contentType);
   if (!("kind" in media)) return media;
   const text = decode(body, media);
@@ -60,12 +61,32 @@ export function parseBody(contentType: string | undefined | MediaType | BodyErro
   if (!/\S/.test(text)) return bad("empty body: nothing to ingest");
   switch (media.kind) {
     case "json":
-      return parseJson(text, record);
+      return parseJson(text, record, maxEvents);
     case "ndjson":
-      return parseNdjson(text, record);
+      return parseNdjson(text, record, maxEvents);
     case "text":
-      return parseText(text, record);
+      return parseText(text, record, maxEvents);
   }
+}
+
+function tooMany(count: number, maxEvents: number): BodyError {
+  return {
+    ok: false,
+    status: 413,
+    details: `the request holds ${count} events, more than maxPendingEvents (${maxEvents}) can ever hold: send at most ${maxEvents} per request`,
+  };
+}
+
+/** Non-blank lines of `text` from `start`: the events a line-based body still holds. */
+function linesFrom(text: string, start: number): number {
+  let n = 0;
+  for (; start <= text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    if (!isBlank(text.slice(start, end))) n++;
+    start = end + 1;
+  }
+  return n;
 }
 
 function decode(body: Buffer, media: MediaType): string | BodyError {
@@ -89,7 +110,7 @@ function decode(body: Buffer, media: MediaType): string | BodyError {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function parseJson(text: string, record: RecordOptions): ParsedBody {
+function parseJson(text: string, record: RecordOptions, maxEvents: number): ParsedBody {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -99,6 +120,7 @@ function parseJson(text: string, record: RecordOptions): ParsedBody {
   if (isPlainObject(value)) return { ok: true, events: [recordToEvent(value, record)] };
   if (!Array.isArray(value)) return bad(`body is ${kindOf(value)}: send a JSON object or an array of objects`);
   if (value.length === 0) return bad("empty array: nothing to ingest");
+  if (value.length > maxEvents) return tooMany(value.length, maxEvents);
   const events: LiveEventInput[] = [];
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
@@ -108,7 +130,7 @@ function parseJson(text: string, record: RecordOptions): ParsedBody {
   return { ok: true, events };
 }
 
-function parseNdjson(text: string, record: RecordOptions): ParsedBody {
+function parseNdjson(text: string, record: RecordOptions, maxEvents: number): ParsedBody {
   const events: LiveEventInput[] = [];
   let line = 0;
   for (let start = 0; start <= text.length; ) {
@@ -118,6 +140,7 @@ function parseNdjson(text: string, record: RecordOptions): ParsedBody {
     const raw = text.slice(start, end);
     start = end + 1;
     if (isBlank(raw)) continue;
+    if (events.length === maxEvents) return tooMany(maxEvents + 1 + linesFrom(text, start), maxEvents);
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -130,7 +153,7 @@ function parseNdjson(text: string, record: RecordOptions): ParsedBody {
   return { ok: true, events };
 }
 
-function parseText(text: string, record: RecordOptions): ParsedBody {
+function parseText(text: string, record: RecordOptions, maxEvents: number): ParsedBody {
   const events: LiveEventInput[] = [];
   for (let start = 0; start <= text.length; ) {
     let end = text.indexOf("\n", start);
@@ -139,7 +162,9 @@ function parseText(text: string, record: RecordOptions): ParsedBody {
     start = end + 1;
     // CONTRACT 5: text is text (`{ message: line }`), even a line that looks like JSON;
     // records are posted as application/json or application/x-ndjson.
-    if (!isBlank(raw)) events.push({ type: record.defaultType, data: { message: raw, ...record.extra } });
+    if (isBlank(raw)) continue;
+    if (events.length === maxEvents) return tooMany(maxEvents + 1 + linesFrom(text, start), maxEvents);
+    events.push({ type: record.defaultType, data: { message: raw, ...record.extra } });
   }
   return { ok: true, events };
 }

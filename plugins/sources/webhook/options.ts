@@ -80,14 +80,17 @@ export const WebhookOptions = z.strictObject({
     .min(1024)
     .max(MAX_BODY_BYTES_LIMIT)
     .default(1024 * 1024)
-    .describe("Largest request body in bytes; a larger one gets 413 (default 1048576 = 1 MiB; 1024 to 67108864)."),
+    .describe(
+      "Largest request body in bytes, as sent and after `Content-Encoding: gzip`/`deflate` decoding; a larger one gets 413 (default 1048576 = 1 MiB; 1024 to 67108864).",
+    ),
   maxPendingEvents: z
     .int()
     .min(1)
     .max(1_000_000)
     .default(10_000)
     .describe(
-      "Accepted events not yet settled (queued for the pipeline or not yet confirmed by every sink); a request that would go past it gets 429 with Retry-After (default 10000, 1 to 1000000). " +
+      "Accepted events not yet settled (queued for the pipeline or not yet confirmed by every sink); a request that would go past it gets 429 with Retry-After, " +
+        "and one holding more events than this on its own gets 413 (it could never fit) (default 10000, 1 to 1000000). " +
         "Memory holds at most about this many events plus one request's worth.",
     ),
   ack: z

@@ -6,6 +6,7 @@ import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deflateSync, gzipSync } from "node:zlib";
 import { asyncScheduler, firstValueFrom, take, toArray, type Observable, type Subscription } from "rxjs";
 import { z } from "zod";
 import pino from "pino";
@@ -299,6 +300,50 @@ describe("webhook source: errors, each with {error, details} and nothing ingeste
   });
 });
 
+describe("webhook source: Content-Encoding", () => {
+  const records = '{"type":"app.a","n":1}\n{"type":"app.b","n":2}\n';
+
+  it("decodes gzip and deflate bodies", async () => {
+    const r = await startWebhook();
+    const next = nextEvents(r.source, 4);
+    for (const [coding, body] of [["gzip", gzipSync(records)], ["deflate", deflateSync(records)]] as const) {
+      const res = await post(r.url, body, { "content-type": "application/x-ndjson", "content-encoding": coding });
+      expect(res, coding).toMatchObject({ status: 202, body: { accepted: 2 } });
+    }
+    expect((await next).map((e) => e.type)).toEqual(["app.a", "app.b", "app.a", "app.b"]);
+  });
+
+  it("400 for a plain body labelled gzip, 415 for other codings, nothing ingested", async () => {
+    const r = await startWebhook();
+    const next = nextEvents(r.source, 1);
+    const labelled = await post(r.url, records, { "content-type": "application/x-ndjson", "content-encoding": "gzip" });
+    expect(labelled).toMatchObject({ status: 400, body: { error: "bad request", details: expect.stringMatching(/^the body is not valid gzip data/) } });
+    const br = await post(r.url, records, { "content-type": "application/x-ndjson", "content-encoding": "br" });
+    expect(br).toMatchObject({ status: 415, body: { details: 'Content-Encoding "br" is not supported (use gzip, deflate or none)' } });
+    await expectNothingIngested(r, next);
+  });
+
+  it("413 when the decoded body is over maxBodyBytes, however small it travelled", async () => {
+    const r = await startWebhook({ maxBodyBytes: 64 * 1024 });
+    const next = nextEvents(r.source, 1);
+    const bomb = gzipSync(`${'{"pad":"'}${"x".repeat(10 * 1024 * 1024)}"}`);
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const res = await post(r.url, bomb, { "content-type": "application/json", "content-encoding": "gzip" });
+    expect(res).toMatchObject({ status: 413, body: { details: "the decoded body is larger than maxBodyBytes (65536 bytes)" } });
+    await expectNothingIngested(r, next);
+  });
+
+  it("checks the HMAC over the bytes as sent (compressed)", async () => {
+    const secret = "hmac-secret-0123456789";
+    const r = await startWebhook({ auth: { hmac: { secret } } });
+    const body = gzipSync(records);
+    const ok = await post(r.url, body, { "content-type": "application/x-ndjson", "content-encoding": "gzip", "x-signature-256": signBody(secret, body) });
+    expect(ok.status).toBe(202);
+    const overPlain = await post(r.url, body, { "content-type": "application/x-ndjson", "content-encoding": "gzip", "x-signature-256": signBody(secret, Buffer.from(records)) });
+    expect(overPlain.status).toBe(401);
+  });
+});
+
 describe("webhook source: back-pressure (429) and drain (503)", () => {
   it("a burst over maxPendingEvents gets 429 + Retry-After, nothing of those ingested, and recovers once the pipeline catches up", async () => {
     const r = await startWebhook({ maxPendingEvents: 10 });
@@ -366,12 +411,30 @@ describe("webhook source: back-pressure (429) and drain (503)", () => {
     expect(full.headers.get("retry-after")).toBe("1");
   });
 
-  it("an empty queue takes a batch larger than maxPendingEvents, then refuses until it is taken", async () => {
-    const r = await startWebhook({ maxPendingEvents: 2 });
+  it("an empty queue takes a batch of exactly maxPendingEvents, then refuses until it is taken", async () => {
+    // (Until CONTRACT 5 gained the 413 rule, an empty queue took any batch, however large.)
+    const r = await startWebhook({ maxPendingEvents: 3 });
     expect(await json(r.url, [{ a: 1 }, { a: 2 }, { a: 3 }])).toMatchObject({ status: 202, body: { accepted: 3 } });
     expect((await json(r.url, { a: 4 })).status).toBe(429);
     await nextEvents(r.source, 3);
     expect((await json(r.url, { a: 4 })).status).toBe(202);
+  });
+
+  it("413 for one request holding more events than maxPendingEvents, saying the limit and the count", async () => {
+    const r = await startWebhook({ maxPendingEvents: 10_000, maxBodyBytes: 8 * 1024 * 1024 });
+    const next = nextEvents(r.source, 1);
+    const ndjson = '{"n":1}\n'.repeat(300_000);
+    const res = await post(r.url, ndjson, { "content-type": "application/x-ndjson" });
+    expect(res).toMatchObject({
+      status: 413,
+      body: { error: "payload too large", details: "the request holds 300000 events, more than maxPendingEvents (10000) can ever hold: send at most 10000 per request" },
+    });
+    const text = await post(r.url, "line\n\n".repeat(10_001), { "content-type": "text/plain" });
+    expect(text.body).toMatchObject({ details: expect.stringMatching(/^the request holds 10001 events, more than maxPendingEvents \(10000\)/) });
+    const array = await json(r.url, Array.from({ length: 10_002 }, () => ({})));
+    expect(array.body).toMatchObject({ details: expect.stringMatching(/^the request holds 10002 events/) });
+    expect(counter(r.services, "webhook.rejected-413")).toBe(3);
+    await expectNothingIngested(r, next);
   });
 
   it("drain(): new posts get 503 + Retry-After, queued events reach the pipeline, then it completes", async () => {

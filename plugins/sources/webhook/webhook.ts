@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import {
   DELIVERY,
   HTTP_SERVERS,
+  inflateBody,
   inject,
   injectable,
   isLoopback,
@@ -173,7 +174,10 @@ export class WebhookSource implements Source {
         } else if (!this.auth && this.isFull) return this.full(reply, undefined);
         done();
       },
-      handler: (req, reply) => this.ingest(req, reply),
+      handler: async (req, reply) => {
+        await this.ingest(req, reply);
+        return reply;
+      },
     });
     // A component sharing the server may already serve GET on this path (a dashboard at "/").
     const others = OTHER_METHODS.filter((method) => !scope.hasRoute({ method, url: path }));
@@ -191,17 +195,28 @@ export class WebhookSource implements Source {
     });
   }
 
-  private ingest(req: FastifyRequest, reply: FastifyReply): void {
+  private async ingest(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     // Checked again: the body may have taken a while to arrive.
     if (this.queue.isDraining) return this.unavailable(reply);
-    const body = (req.body as Buffer | undefined) ?? EMPTY;
+    const raw = (req.body as Buffer | undefined) ?? EMPTY;
     if (this.auth?.needsBody) {
-      const v = this.auth.check(req.headers, body);
+      // The signature covers the bytes as sent, compressed or not.
+      const v = this.auth.check(req.headers, raw);
       if (!v.ok) return this.unauthorized(reply, v.details);
     }
-    // A full queue refuses any request: no need to parse this one first.
+    // A full queue refuses any request: no need to decode or parse this one first.
     if (this.isFull) return this.full(reply, undefined);
-    const parsed = parseBody(this.mediaType(req.headers["content-type"]), body, { ...this.record, extra: { remoteIp: remoteIp(req) } });
+    let body = raw;
+    const encoding = req.headers["content-encoding"];
+    if (encoding !== undefined) {
+      // maxBodyBytes bounds the decoded size too (fastify bounded the encoded one).
+      const decoded = await inflateBody(raw, encoding, this.opts.maxBodyBytes);
+      if (!decoded.ok) return this.reject(reply, decoded.status, decoded.details);
+      body = decoded.body;
+      if (this.queue.isDraining) return this.unavailable(reply);
+    }
+    const max = this.opts.maxPendingEvents;
+    const parsed = parseBody(this.mediaType(req.headers["content-type"]), body, { ...this.record, extra: { remoteIp: remoteIp(req) } }, max);
     if (!parsed.ok) return this.reject(reply, parsed.status, parsed.details, parsed.line);
     const n = parsed.events.length;
     // Unsettled events of earlier requests count against the bound too; an idle source takes any one request.

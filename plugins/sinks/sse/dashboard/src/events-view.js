@@ -5,7 +5,7 @@
  * most once per animation frame, however many events arrive.
  */
 import { byId, copyText, h } from "./dom.js";
-import { familyHue, fieldsSummary, formatTime, levelOf, valueText } from "./lib/format.ts";
+import { familyHue, fieldsSummary, formatTime, levelOf, showBidiControls, valueText } from "./lib/format.ts";
 import { Marker } from "./lib/store.ts";
 
 /** @import { EventStore, LiveEventLike, Row } from "./lib/store.ts" */
@@ -156,11 +156,11 @@ export class EventList {
     el.className = level && level !== "info" ? `row ${level}` : "row";
     el.dataset.type = row.type;
     t.textContent = formatTime(row.createdAt);
-    y.textContent = row.type;
+    y.textContent = showBidiControls(row.type);
     y.style.setProperty("--hue", String(familyHue(row.type)));
     const text = row.text ?? (typeof row.data?.message === "string" ? row.data.message : "");
-    x.textContent = text;
-    x.title = text;
+    x.textContent = showBidiControls(text);
+    x.title = x.textContent;
     f.textContent = fieldsSummary(row.data);
   }
 
@@ -241,7 +241,7 @@ export class EventDetail {
   /** @param {LiveEventLike} event */
   show(event) {
     this.event = event;
-    this.title.textContent = event.type;
+    this.title.textContent = showBidiControls(event.type);
     this.meta.replaceChildren();
     /** @type {[string, unknown][]} */
     const meta = [
@@ -250,15 +250,15 @@ export class EventDetail {
       ["text", event.text],
       ["details", event.details],
     ];
-    for (const [k, v] of meta) if (v !== undefined && v !== "") this.meta.append(h("dt", { text: k }), h("dd", { text: String(v) }));
+    for (const [k, v] of meta) if (v !== undefined && v !== "") this.meta.append(h("dt", { text: k }), h("dd", { text: showBidiControls(String(v)) }));
     this.body.replaceChildren();
     for (const [k, v] of Object.entries(event.data ?? {})) {
       const value = valueText(v, 2000);
       const button = h("button", { type: "button", class: "ghost", "aria-label": `Filter on ${k} = ${valueText(v, 60)}`, title: "Add a key filter" }, "+");
       button.addEventListener("click", () => this.o.onFilterKey(k, typeof v === "string" ? v : valueText(v, 500)));
-      this.body.append(h("tr", {}, h("th", { scope: "row", text: k }), h("td", { text: value }), h("td", {}, button)));
+      this.body.append(h("tr", {}, h("th", { scope: "row", text: showBidiControls(k) }), h("td", { text: value }), h("td", {}, button)));
     }
-    this.json.textContent = JSON.stringify(event, null, 2);
+    this.json.textContent = showBidiControls(JSON.stringify(event, null, 2));
     this.panel.hidden = false;
     byId("detail-close", HTMLButtonElement).focus({ preventScroll: true });
   }

@@ -5,6 +5,7 @@
  * to the events stream, which reconnects with it.
  */
 import { byId, copyText, debounce, h } from "./dom.js";
+import { stripBidiControls } from "./lib/format.ts";
 import { filterFromQuery, queryFromFilter, sameQuery } from "./lib/query.ts";
 
 /** @import { FilterState, KeyFilter } from "./lib/query.ts" */
@@ -23,17 +24,21 @@ export class FilterForm {
     this.msg = byId("f-msg", HTMLElement);
     this.knownKeys = byId("known-keys", HTMLDataListElement);
     this.knownTypes = byId("known-types", HTMLDataListElement);
-    /** The query in force (what the stream uses). */
-    this.applied = queryFromFilter(filterFromQuery(location.search)).params;
+    this.cleaned = false;
     this.typing = debounce(() => this.apply(), TYPING_MS);
     this.set(filterFromQuery(location.search));
+    /** The query in force (what the stream uses): the link's, cleaned by set(). */
+    this.applied = queryFromFilter(this.state()).params;
 
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.typing.cancel();
       this.apply();
     });
-    this.form.addEventListener("input", () => this.typing());
+    this.form.addEventListener("input", () => {
+      this.clean();
+      this.typing();
+    });
     byId("f-add-key", HTMLButtonElement).addEventListener("click", () => this.addRow({ key: "", value: "" }, true));
     byId("f-reset", HTMLButtonElement).addEventListener("click", () => {
       this.set({ filter: "", types: "", keys: [] });
@@ -65,6 +70,27 @@ export class FilterForm {
     this.types.value = state.types;
     this.keys.replaceChildren();
     for (const k of state.keys) this.addRow(k, false);
+    this.clean();
+  }
+
+  /**
+   * Takes bidi controls out of every field: a shared link could otherwise show a filter in
+   * another order than it matches (`abc\u202Egnp.exe` displayed as `abcexe.png`), and no
+   * real filter needs them. Says so, since the filter then differs from the link's.
+   */
+  clean() {
+    /** @type {string[]} */
+    const removed = [];
+    for (const input of this.form.querySelectorAll("input")) {
+      const r = stripBidiControls(input.value);
+      if (r.removed.length === 0) continue;
+      input.value = r.text;
+      removed.push(...r.removed);
+    }
+    if (removed.length > 0) {
+      this.say(`Removed invisible text-direction characters (${[...new Set(removed)].join(", ")}): they make text display in another order than it is matched`, true);
+      this.cleaned = true;
+    }
   }
 
   /**
@@ -109,7 +135,8 @@ export class FilterForm {
       this.say(problems.join("; "), true);
       return;
     }
-    this.say("");
+    if (this.cleaned) this.cleaned = false;
+    else this.say("");
     if (sameQuery(params, this.applied)) return;
     this.applied = params;
     const search = params.toString();

@@ -46,7 +46,24 @@ export function formatValue(value: number | null | undefined, unit: string): str
   return unit === "/s" ? `${text}/s` : `${text} ${unit}`;
 }
 
-/** A data value as one short line: strings bare, everything else as JSON. */
+/**
+ * Unicode bidi controls (marks, embeddings, overrides, isolates): invisible, yet they reorder
+ * what follows, so `abc\u202Egnp.exe` reads as `abcexe.png`. Sent data is anyone's input.
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** User text for display: each bidi control shown as `⟨U+202E⟩` instead of obeyed. */
+export function showBidiControls(s: string): string {
+  return s.replace(BIDI_CONTROLS, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+}
+
+/** `s` without bidi controls, and which ones were there (for saying so). */
+export function stripBidiControls(s: string): { text: string; removed: string[] } {
+  const removed = s.match(BIDI_CONTROLS) ?? [];
+  return { text: removed.length ? s.replace(BIDI_CONTROLS, "") : s, removed: removed.map((c) => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`) };
+}
+
+/** A data value as one short line: strings bare, everything else as JSON; bidi controls shown. */
 export function valueText(value: unknown, max = 120): string {
   let s: string;
   if (typeof value === "string") s = value;
@@ -57,6 +74,7 @@ export function valueText(value: unknown, max = 120): string {
       s = String(value);
     }
   }
+  s = showBidiControls(s);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
@@ -69,7 +87,7 @@ export function fieldsSummary(data: unknown, max = 240): string {
   let out = "";
   for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
     if (SUMMARY_SKIP.has(k)) continue;
-    const part = `${k}=${valueText(v, 60)}`;
+    const part = `${showBidiControls(k)}=${valueText(v, 60)}`;
     out = out === "" ? part : `${out}  ${part}`;
     if (out.length >= max) return `${out.slice(0, max - 1)}…`;
   }
