@@ -2,6 +2,7 @@ import type { Observable, OperatorFunction } from "rxjs";
 import type { z } from "zod";
 import type { LiveEvent, LiveEventInput } from "./event.js";
 import type { PluginCommand } from "./command.js";
+import { formatProblem } from "./problem-text.js";
 
 /**
  * A source produces events. The observable is cold: subscribing starts it (opens sockets,
@@ -121,7 +122,7 @@ export interface Problem {
 /** Thrown by a plugin's constructor or start() to report problems at their option paths. */
 export class PluginProblems extends Error {
   constructor(readonly problems: Problem[]) {
-    super(problems.map((p) => `${p.path.join(".")}: ${p.message}`).join("; "));
+    super(problems.map(formatProblem).join("; "));
     this.name = "PluginProblems";
   }
 }
