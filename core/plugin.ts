@@ -12,6 +12,12 @@ import { formatProblem } from "./problem-text.js";
 export interface Source {
   /** Optional: bind ports / register HTTP routes before the pipeline starts (errors are startup problems). */
   start?(): Promise<void>;
+  /**
+   * Optional: the dry start of `livetap validate`, called instead of start(): the same startup
+   * checks (ports, files, credentials) without side effects: nothing created, truncated or
+   * written. Without it validate runs start(), then stop().
+   */
+  check?(): Promise<void>;
   events(): Observable<LiveEventInput>;
   /**
    * Optional graceful stop: stop accepting input, emit what is buffered, then complete the
@@ -44,6 +50,12 @@ export interface Sink {
    */
   readonly acknowledges?: boolean;
   start?(): Promise<void>;
+  /**
+   * Optional: the dry start of `livetap validate`, called instead of start(): the same startup
+   * checks (ports, files) without side effects: nothing created, truncated or
+   * written. Without it validate runs start(), then stop().
+   */
+  check?(): Promise<void>;
   consume(events: Observable<LiveEvent>): Promise<void>;
   stop?(): Promise<void>;
 }

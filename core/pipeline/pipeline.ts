@@ -90,22 +90,25 @@ export class Pipeline {
    * an unreadable TLS file...) after undoing what had started.
    */
   async start(): Promise<void> {
-    await this.prepare();
+    await this.prepare(false);
     this.runPromise = this.wire();
   }
 
-  /** A dry start for `livetap validate`: every startup check, then everything closed again. */
+  /**
+   * A dry start for `livetap validate`: every startup check (check() where a plugin has it,
+   * else start()), then everything closed again. Checkpoints are read, never written.
+   */
   async startOnly(): Promise<void> {
-    await this.prepare();
+    await this.prepare(true);
     await this.closeAll();
   }
 
-  private async prepare(): Promise<void> {
+  private async prepare(dry: boolean): Promise<void> {
     const problems: Problem[] = [];
     const parent = rootContainer.createChildContainer();
     for (const c of this.config.components) {
       try {
-        const instance = instantiate(c.definition, c.options, this.services, c.name, parent);
+        const instance = instantiate(c.definition, c.options, dry ? { ...this.services, dryRun: true } : this.services, c.name, parent);
         this.built.push({ config: c, [c.kind]: instance });
       } catch (err) {
         problems.push(...toProblems(c, err, "cannot be created"));
@@ -117,7 +120,7 @@ export class Pipeline {
         this.built.map(async (b) => {
           const plugin = b.source ?? b.sink;
           try {
-            await plugin?.start?.();
+            await (dry && plugin?.check ? plugin.check() : plugin?.start?.());
           } catch (err) {
             problems.push(...toProblems(b.config, err, "failed to start"));
           }

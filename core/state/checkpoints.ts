@@ -80,3 +80,19 @@ export class FileCheckpointStore implements CheckpointStore {
     return join(this.dir, `${key}.json`);
   }
 }
+
+/** The dry start's store (`livetap validate`): the real state is read; nothing is written or removed. */
+export class ReadOnlyCheckpointStore implements CheckpointStore {
+  private readonly files: FileCheckpointStore;
+  constructor(readonly dir: string) {
+    this.files = new FileCheckpointStore(dir);
+  }
+
+  read<T>(key: string): Promise<T | undefined> {
+    return this.files.read<T>(key);
+  }
+
+  async write(_key: string, _value: unknown): Promise<void> {}
+
+  async remove(_key: string): Promise<void> {}
+}
