@@ -9,6 +9,7 @@ import { from, NEVER, Subject, throwError, type SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { MetricsRegistry, PluginProblems, type LiveEvent, type Sink } from "../../../core/index.js";
 import { createPlugin } from "../../../core/testing.js";
+import { until } from "../../../test/support/until.js";
 import fileSink from "./index.js";
 import { FileOptions } from "./options.js";
 import { Appender, BATCH_BYTES } from "./appender.js";
@@ -118,7 +119,8 @@ describe("file sink", () => {
     const s = sink({ path, flushIntervalMs: 60_000 });
     const input = new Subject<LiveEvent>();
     const done = s.consume(input);
-    await new Promise((r) => setTimeout(r, 20));
+    // consume() subscribes once the file is open: a fixed sleep lost the event on a busy machine.
+    await until(() => input.observed, "consume() to subscribe");
     input.next(event(1));
     await s.stop?.();
     await done;
@@ -166,7 +168,8 @@ describe("file sink", () => {
     const s = sink({ path: "/dev/full", flushIntervalMs: 0 });
     const input = new Subject<LiveEvent>();
     const done = s.consume(input);
-    await new Promise((r) => setTimeout(r, 20));
+    // consume() subscribes once the file is open: a fixed sleep lost the event on a busy machine.
+    await until(() => input.observed, "consume() to subscribe");
     input.next(event(1));
     await expect(done).rejects.toThrow(/ENOSPC/);
     expect(input.observed).toBe(false);
@@ -179,7 +182,8 @@ describe("file sink", () => {
     const s = sink({ path });
     const input = new Subject<LiveEvent>();
     const done = s.consume(input);
-    await new Promise((r) => setTimeout(r, 20));
+    // consume() subscribes once the file is open: a fixed sleep lost the event on a busy machine.
+    await until(() => input.observed, "consume() to subscribe");
     input.next(event(1));
     input.error(new Error("upstream"));
     await expect(done).rejects.toThrow("upstream");

@@ -14,9 +14,11 @@ export async function appendProblem(path: string): Promise<string | undefined> {
     await access(path, constants.W_OK);
     return undefined;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") return (err as Error).message;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") return (err as Error).message;
   }
-  // Missing: start() creates it, and its missing parents, under the nearest existing folder.
+  // Missing: start() creates it, and its missing parents, under the nearest existing folder
+  // (which must be a folder: ENOTDIR above says one on the way is a file).
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     try {
       const s = await stat(dir);
