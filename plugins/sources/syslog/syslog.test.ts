@@ -51,13 +51,13 @@ describe("syslog source over UDP", () => {
     const sub = (source as Source).events().subscribe((e) => got.push(e));
     const port = source.boundAddress()!.port;
     for (let i = 0; i < 20; i++) await sendUdp(port, [`<13>Nov 25 12:46:39 vm root: n${i}`]);
-    await until(() => got.length + (counter(metrics, "sources.syslog.dropped")?.value ?? 0) === 20);
+    await until(() => got.length + (counter(metrics, "sources.syslog.dropped")?.value ?? 0) === 20, "20 datagrams taken or dropped");
     expect(got).toHaveLength(5);
     expect(counter(metrics, "sources.syslog.dropped")?.value).toBe(15);
     // The pipeline confirms what it holds: datagrams are taken again.
     for (const e of got.splice(0)) delivery.release(e as never);
     await sendUdp(port, ["<13>Nov 25 12:46:39 vm root: after"]);
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, "1 event");
     sub.unsubscribe();
     await source.stop();
   });
