@@ -110,10 +110,9 @@ describe("file source end to end", () => {
     let child = startLivetap();
     // The first start must have found the files before they rotate: a file renamed away before
     // any run saw it cannot be found by any tailer. Later runs find it through the checkpoint.
-    for (let waited = 0; runningAt === undefined; waited += 20) {
-      if (waited > 20_000) throw new Error(`livetap did not start:\n${stderr}`);
-      await sleep(20);
-    }
+    await until(() => runningAt !== undefined, "livetap to start", 20_000, 20).catch((e: Error) => {
+      throw new Error(`${e.message}:\n${stderr}`);
+    });
     await sleep(300);
     /** Each run is killed at a random moment 0.8 to 2 s after it started running. */
     let killAfter = 800 + random() * 1200;
