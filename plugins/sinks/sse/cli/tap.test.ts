@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { until } from "../../test/support/until.js";
+import { until } from "../../../../test/support/until.js";
 import {
   buildTapUrl,
   formatPrettyEvent,
