@@ -1,7 +1,7 @@
 /**
  * File source throughput: one big file of 200-byte lines, 100 small files being appended to,
  * checkpoint overhead, and the big file through the whole pipeline into the blackhole sink.
- * Run with `npm run build && node dist/bench/file.bench.js` (one process: one core for the
+ * Run with `npm run build && node dist-test/bench/file.bench.js` (one process: one core for the
  * reading). Bounded: fixed line counts, temp files removed at the end.
  */
 import "reflect-metadata";

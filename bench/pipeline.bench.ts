@@ -4,10 +4,9 @@
  * Run with `npm run bench`. Bounded: a fixed event count per case.
  */
 import "reflect-metadata";
-import { Observable, map } from "rxjs";
+import { Observable, asyncScheduler, map } from "rxjs";
 import { z } from "zod";
 import pino from "pino";
-import { asyncScheduler } from "rxjs";
 import { DELIVERY, DeliveryOptionsShape, defineOperator, defineSource, inject, injectable, OPTIONS, type Delivery, type LiveEventInput, type Operator, type Source } from "../core/index.js";
 import { PluginRegistry } from "../core/registry.js";
 import { loadConfigObject } from "../core/config/index.js";

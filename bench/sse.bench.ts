@@ -30,7 +30,7 @@
  *
  * Bounded: every phase waits at most 12 s for delivery; the whole run takes about 1.5-2.5 min
  * (more on a busy machine). Network: 127.0.0.1 only. Children are killed on any exit path.
- * Run: `npm run bench:sse`, or `npm run build && node dist/bench/sse.bench.js`
+ * Run: `npm run bench:sse`, or `npm run build && node dist-test/bench/sse.bench.js`
  * (BENCH_CASES=1,10,100,10u,stall picks cases).
  */
 import { fork, type ChildProcess } from "node:child_process";

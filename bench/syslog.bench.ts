@@ -1,7 +1,7 @@
 /**
  * Syslog source speed, against the npm syslog parsers (devDependencies `nsyslog-parser` and
  * `glossy`). Not a test: figures go to stdout. Run with
- *   npm run build && node dist/bench/syslog.bench.js
+ *   npm run build && node dist-test/bench/syslog.bench.js
  * Bounded: a fixed message count per case (BENCH_SYSLOG_PARSE, BENCH_SYSLOG_TCP) and a 120 s
  * cap on each TCP run; loopback only.
  *

@@ -8,7 +8,7 @@
  * Bounded: BENCH_SECONDS (default 5) per case after a 1 s warm-up, BENCH_ROUNDS (default 3)
  * rounds of all cases interleaved, best round reported (neighbours on a shared machine only
  * ever make a round slower). BENCH_CASE=baseline,json (any of baseline, json, ndjson) selects cases.
- * Run: `npm run build && node dist/bench/webhook.bench.js`.
+ * Run: `npm run build && node dist-test/bench/webhook.bench.js`.
  */
 import "reflect-metadata";
 import { spawn } from "node:child_process";

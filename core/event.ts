@@ -27,11 +27,6 @@ export type LiveEventInput = Omit<LiveEvent, "id" | "createdAt"> & { id?: string
 export const RECEIVED_AT: unique symbol = Symbol.for("livetap.receivedAt");
 export type StampedEvent = LiveEvent & { [RECEIVED_AT]?: number };
 
-/** The receive time core stamped on the event, if any (ms on the pipeline clock). */
-export function receivedAt(event: LiveEvent): number | undefined {
-  return (event as StampedEvent)[RECEIVED_AT];
-}
-
 const EVENT_TYPE = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
 /** `family.kebab-case-name`: lowercase words joined by dots and dashes. */
 export function isEventType(type: unknown): type is string {

@@ -2,6 +2,7 @@ import type { Observable, OperatorFunction } from "rxjs";
 import type { z } from "zod";
 import type { LiveEvent, LiveEventInput } from "./event.js";
 import type { PluginCommand } from "./command.js";
+import { formatProblem } from "./problem-text.js";
 
 /**
  * A source produces events. The observable is cold: subscribing starts it (opens sockets,
@@ -11,6 +12,12 @@ import type { PluginCommand } from "./command.js";
 export interface Source {
   /** Optional: bind ports / register HTTP routes before the pipeline starts (errors are startup problems). */
   start?(): Promise<void>;
+  /**
+   * Optional: the dry start of `livetap validate`, called instead of start(): the same startup
+   * checks (ports, files, credentials) without side effects: nothing created, truncated or
+   * written. Without it validate runs start(), then stop().
+   */
+  check?(): Promise<void>;
   events(): Observable<LiveEventInput>;
   /**
    * Optional graceful stop: stop accepting input, emit what is buffered, then complete the
@@ -43,6 +50,12 @@ export interface Sink {
    */
   readonly acknowledges?: boolean;
   start?(): Promise<void>;
+  /**
+   * Optional: the dry start of `livetap validate`, called instead of start(): the same startup
+   * checks (ports, files) without side effects: nothing created, truncated or
+   * written. Without it validate runs start(), then stop().
+   */
+  check?(): Promise<void>;
   consume(events: Observable<LiveEvent>): Promise<void>;
   stop?(): Promise<void>;
 }
@@ -121,7 +134,7 @@ export interface Problem {
 /** Thrown by a plugin's constructor or start() to report problems at their option paths. */
 export class PluginProblems extends Error {
   constructor(readonly problems: Problem[]) {
-    super(problems.map((p) => `${p.path.join(".")}: ${p.message}`).join("; "));
+    super(problems.map(formatProblem).join("; "));
     this.name = "PluginProblems";
   }
 }

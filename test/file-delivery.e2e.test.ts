@@ -6,21 +6,12 @@
  * unconfirmed line, reading stops at maxPendingEvents, and memory stays bounded.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { rmSync } from "node:fs";
+import { until } from "./support/until.js";
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { livetap, tempDir, writeConfig, type Run } from "./cli/harness.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
-  for (let waited = 0; ; waited += 25) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** The saved offset of `path` in the source's checkpoint, undefined while there is none. */
 function checkpointOffset(dataDir: string, source: string, path: string): number | undefined {
@@ -99,7 +90,7 @@ describe("file source delivery end to end", () => {
       write();
       run = await start();
     }
-    await until(() => new Set(deliveries().map((d) => d.seq)).size >= seq || undefined, `all ${seq} lines delivered`, 30_000);
+    await until(() => new Set(deliveries().map((d) => d.seq)).size >= seq, `all ${seq} lines delivered`, 30_000, 25);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(0);
 
@@ -141,13 +132,13 @@ describe("file source delivery end to end", () => {
     await run.waitFor("running sources", 20_000, "stderr");
     const pid = run.child.pid!;
     // The first lines are one read, one batch, confirmed: the checkpoint covers them.
-    await until(() => checkpointOffset(dataDir, "tail", log) === Buffer.byteLength(firstLines), "the confirmed lines checkpointed");
+    await until(() => checkpointOffset(dataDir, "tail", log) === Buffer.byteLength(firstLines), "the confirmed lines checkpointed", 20_000, 25);
     const before = rss(pid);
 
     // 200,000 more lines (about 42 MB): far more than maxPendingEvents.
     const LINES = 200_000;
     for (let from = CONFIRMED; from < CONFIRMED + LINES; from += 10_000) appendFileSync(log, Array.from({ length: 10_000 }, (_, i) => line(from + i)).join(""));
-    await until(() => (counts()?.received ?? 0) >= CONFIRMED + MAX_PENDING, "the source to read up to maxPendingEvents");
+    await until(() => (counts()?.received ?? 0) >= CONFIRMED + MAX_PENDING, "the source to read up to maxPendingEvents", 20_000, 25);
     // Many poll intervals later it still has not read further.
     await sleep(1500);
     const got = counts()!;

@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { until } from "./support/until.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CLI = join(ROOT, "dist/core/cli/main.js");
@@ -43,7 +44,7 @@ function ensureBuilt(): void {
         const js = join(out, f.replace(/\.ts$/, ".js"));
         return !existsSync(js) || statSync(js).mtimeMs < statSync(join(src, f)).mtimeMs;
       });
-  if (stale) spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.json")], { cwd: ROOT, stdio: "ignore" });
+  if (stale) spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: "ignore" });
   if (!existsSync(join(out, "index.js")) || !existsSync(CLI)) throw new Error("dist/ is not built: run `npm run build`");
 }
 
@@ -109,10 +110,9 @@ describe("file source end to end", () => {
     let child = startLivetap();
     // The first start must have found the files before they rotate: a file renamed away before
     // any run saw it cannot be found by any tailer. Later runs find it through the checkpoint.
-    for (let waited = 0; runningAt === undefined; waited += 20) {
-      if (waited > 20_000) throw new Error(`livetap did not start:\n${stderr}`);
-      await sleep(20);
-    }
+    await until(() => runningAt !== undefined, "livetap to start", 20_000, 20).catch((e: Error) => {
+      throw new Error(`${e.message}:\n${stderr}`);
+    });
     await sleep(300);
     /** Each run is killed at a random moment 0.8 to 2 s after it started running. */
     let killAfter = 800 + random() * 1200;
@@ -151,7 +151,7 @@ describe("file source end to end", () => {
         // Lines of a file deleted before any tailer read them are gone for every tailer; what
         // is tested is that the recreated file is a new one, and that nothing else is lost.
         const last = lastSeqOf.get("del.log")!;
-        for (let waited = 0; !delivered().has(last) && waited < 10_000; waited += 50) await sleep(50);
+        await until(() => delivered().has(last), `seq ${last} delivered`, 10_000, 50).catch(() => undefined);
         unlinkSync(join(logs, "del.log"));
         recreates++;
       }
@@ -167,7 +167,7 @@ describe("file source end to end", () => {
     }
 
     // Let it catch up, then stop it the way a user does.
-    for (let waited = 0; delivered().size < seq && waited < 15_000; waited += 100) await sleep(100);
+    await until(() => delivered().size >= seq, "every line delivered", 15_000, 100).catch(() => undefined);
     child.kill("SIGINT");
     expect(await exited(child)).toBe(0);
 

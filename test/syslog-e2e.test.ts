@@ -11,7 +11,8 @@ import { join } from "node:path";
 import dgram from "node:dgram";
 import tls from "node:tls";
 import { promisify } from "node:util";
-import { octet, startSyslog, until, type Running } from "../plugins/sources/syslog/test-helpers.js";
+import { octet, startSyslog, type Running } from "../plugins/sources/syslog/test-helpers.js";
+import { until } from "./support/until.js";
 
 const run = promisify(execFile);
 const which = (cmd: string): string | undefined => {
@@ -200,7 +201,7 @@ describe("rsyslog forwarding", () => {
       for (let i = 0; i < 40 && ours().length === 0; i++) {
         if (rsyslog.exitCode !== null) throw new Error(`rsyslogd exited ${rsyslog.exitCode}: ${stderr}`);
         await send(`via rsyslog ${i}`);
-        await until(() => ours().length > 0, 500, "rsyslog").catch(() => undefined);
+        await until(() => ours().length > 0, "rsyslog", 500).catch(() => undefined);
       }
       const [e] = ours();
       expect(e, `nothing forwarded by rsyslogd; its stderr: ${stderr}`).toBeDefined();

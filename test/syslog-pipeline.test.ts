@@ -17,7 +17,8 @@ import { MetricsRegistry } from "../core/metrics/registry.js";
 import { Pipeline } from "../core/pipeline/pipeline.js";
 import syslog from "../plugins/sources/syslog/index.js";
 import { SyslogOptions } from "../plugins/sources/syslog/options.js";
-import { connectTcp, octet, until } from "../plugins/sources/syslog/test-helpers.js";
+import { connectTcp, octet } from "../plugins/sources/syslog/test-helpers.js";
+import { until } from "./support/until.js";
 
 function collector(store: LiveEvent[]) {
   @injectable()
@@ -68,7 +69,7 @@ describe("syslog source in a pipeline", () => {
     const s = await connectTcp(port);
     s.on("error", () => undefined);
     s.write(Buffer.concat([octet("<13>1 2026-11-25T12:00:00Z h app - - - whole"), Buffer.from("<13>1 - h app - - - partial, no LF")]));
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, "1 event");
     const result = await p.stop();
     expect(result.failed).toEqual([]);
     expect(got.map((e) => [e.type, e.data.message])).toEqual([

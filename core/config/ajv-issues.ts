@@ -10,7 +10,9 @@ type JsonSchema = Record<string, unknown>;
  * config problems, in the same words as zod's, paths relative to the component's options.
  */
 export function ajvErrorsToProblems(errors: readonly ErrorObject[], data: unknown): Problem[] {
-  const problems = mapErrors(errors, data);
+  // A secret (`writeOnly`) is described by its length, never quoted.
+  const redacted = errors.map((e) => ((e.parentSchema as JsonSchema | undefined)?.writeOnly === true ? { ...e, data: new say.Redacted(e.data) } : e));
+  const problems = mapErrors(redacted, data);
   // allErrors can report one thing twice (two branches, two keywords): say it once.
   const seen = new Set<string>();
   return problems.filter((p) => {

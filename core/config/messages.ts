@@ -14,7 +14,19 @@ export function quote(value: unknown): string {
 }
 
 /** `"fast"`, `5`, `true`, `null`, `an array`, `an object`. */
+/**
+ * A secret option's bad value (its JSON Schema says `writeOnly`: tokens, shared secrets): a
+ * message names its length or its type, never the value, which would land in logs and CI output.
+ */
+export class Redacted {
+  constructor(readonly value: unknown) {}
+}
+
 export function describeValue(value: unknown): string {
+  if (value instanceof Redacted) {
+    const v = value.value;
+    return typeof v === "string" ? plural(v.length, "character") : typeName(v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+  }
   if (value === undefined) return "nothing";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object" && value !== null) return "an object";
@@ -102,7 +114,8 @@ export function bound(side: "min" | "max", limit: number | bigint, inclusive: bo
     case "string": {
       if (exact) return `must be exactly ${plural(n, "character")} long`;
       if (side === "min" && n === 1 && inclusive) return "must not be empty";
-      const got = typeof value === "string" ? `, got ${plural(value.length, "character")}` : "";
+      const text = value instanceof Redacted ? value.value : value;
+      const got = typeof text === "string" ? `, got ${plural(text.length, "character")}` : "";
       return `must be ${side === "min" ? "at least" : "at most"} ${plural(inclusiveLimit(side, n, inclusive), "character")} long${got}`;
     }
     case "array":

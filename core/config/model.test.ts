@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PluginProblems } from "../plugin.js";
 import { ConfigError, formatPath, formatProblem } from "./model.js";
 
 describe("formatPath", () => {
@@ -30,5 +31,13 @@ describe("formatProblem", () => {
       { path: ["b", 1], message: "two" },
     ]);
     expect(err.message).toBe("a: one\nb[1]: two");
+  });
+
+  it("is how a plugin's PluginProblems message lists its problems", () => {
+    const err = new PluginProblems([
+      { path: ["auth", "bearer", 0], message: "one" },
+      { path: ["tls", "cert file"], message: "two" },
+    ]);
+    expect(err.message).toBe('auth.bearer[0]: one; tls["cert file"]: two');
   });
 });

@@ -1,4 +1,7 @@
 import type { PluginDefinition, PluginKind, Problem } from "../plugin.js";
+import { formatProblem } from "../problem-text.js";
+
+export { formatPath, formatProblem } from "../problem-text.js";
 
 /** One validated component of the DAG. */
 export interface ComponentConfig {
@@ -31,25 +34,4 @@ export class ConfigError extends Error {
     super(problems.map(formatProblem).join("\n"));
     this.name = "ConfigError";
   }
-}
-
-/**
- * `sinks.live.auth.bearer[0]: message`: the one way paths are printed (not zod's prettifyError).
- * Keys other than letters, digits, `_`, `-` and `$` are quoted: `sources["my source"].type`.
- * Digits may lead (component names may, `sources.1st`), so problems and log prefixes agree;
- * array indexes are numbers and print as `[0]`, so `.0` is never ambiguous.
- */
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else if (/^[\w$-]+$/.test(part)) out += out ? `.${part}` : part;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out || "(config)";
-}
-
-/** A problem about the whole file (unreadable, invalid JSON) names the file itself: no prefix. */
-export function formatProblem(p: Problem): string {
-  return p.path.length === 0 ? p.message : `${formatPath(p.path)}: ${p.message}`;
 }

@@ -78,6 +78,18 @@ describe("zod options", () => {
   it("returns parsed options with defaults", () => {
     expect(check(Mode, { mode: "tcp", port: 1 })).toEqual({ ok: { mode: "tcp", port: 1, maxConnections: 10 } });
   });
+
+  it("gives a secret's length, never its value", () => {
+    const token = z.string().min(16, "token is shorter than 16 characters").regex(/^\S*$/, "token must not contain spaces").meta({ writeOnly: true });
+    const schema = z.strictObject({ auth: z.strictObject({ bearer: z.array(token), secret: token.optional(), n: z.number().meta({ writeOnly: true }).optional() }) });
+    expect(check(schema, { auth: { bearer: ["s3cret", "a long secret with spaces"], secret: "x y", n: "s3cret" } })).toEqual([
+      "auth.bearer[0]: token is shorter than 16 characters, got 6 characters",
+      "auth.bearer[1]: token must not contain spaces, got 25 characters",
+      "auth.secret: token is shorter than 16 characters, got 3 characters",
+      "auth.secret: token must not contain spaces, got 3 characters",
+      "auth.n: expected a number, got 6 characters",
+    ]);
+  });
 });
 
 describe("JSON Schema options (ajv)", () => {
@@ -125,6 +137,15 @@ describe("JSON Schema options (ajv)", () => {
     ],
   ])("%s", (_, schema, options, expected) => {
     expect(check(schema, options)).toEqual(expected);
+  });
+
+  it("gives a secret's length, never its value", () => {
+    const schema = object({ secret: { type: "string", minLength: 16, pattern: "^\\S*$", writeOnly: true }, n: { type: "number", writeOnly: true } });
+    expect(check(schema, { secret: "s3 cret", n: "s3cret" })).toEqual([
+      "secret: must be at least 16 characters long, got 7 characters",
+      "secret: must match /^\\S*$/, got 7 characters",
+      "n: expected a number, got 6 characters",
+    ]);
   });
 
   it("applies defaults, nested ones too", () => {

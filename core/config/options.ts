@@ -4,7 +4,7 @@ import formatsModule, { type FormatsPlugin } from "ajv-formats";
 import { z } from "zod";
 import type { JsonSchemaObject, PluginDefinition, Problem } from "../plugin.js";
 import { ajvErrorsToProblems } from "./ajv-issues.js";
-import { knownKeysAt } from "./schema-walk.js";
+import { isSecretAt, knownKeysAt } from "./schema-walk.js";
 import { ZOD_PARSE_PARAMS, zodIssuesToProblems } from "./zod-issues.js";
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the
@@ -50,18 +50,19 @@ export function createOptionsValidator(): OptionsValidator {
     if (isZodSchema(schema)) {
       const result = schema.safeParse(options, ZOD_PARSE_PARAMS);
       if (result.success) return { ok: true, options: result.data };
-      // The JSON Schema is only needed to suggest option names, so it is built on demand.
+      // The JSON Schema is only needed for messages (option names, secrets), so it is built on demand.
       let json: Record<string, unknown> | undefined;
-      const knownKeys = (path: readonly (string | number)[]): string[] => {
+      const jsonSchema = (): Record<string, unknown> => {
         try {
           json ??= zodToJsonSchema(schema);
         } catch {
           // A schema zod cannot express as JSON Schema: no suggestions, still every problem.
           json = {};
         }
-        return knownKeysAt(json, path);
+        return json;
       };
-      return { ok: false, problems: zodIssuesToProblems(result.error.issues, knownKeys) };
+      const hints = { knownKeys: (path: readonly (string | number)[]) => knownKeysAt(jsonSchema(), path), isSecret: (path: readonly (string | number)[]) => isSecretAt(jsonSchema(), path) };
+      return { ok: false, problems: zodIssuesToProblems(result.error.issues, hints) };
     }
     let validate: ValidateFunction;
     try {

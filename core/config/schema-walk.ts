@@ -30,6 +30,14 @@ export function knownKeysAt(schema: JsonSchema, path: readonly (string | number)
   return [...keys];
 }
 
+/**
+ * Whether the value at `path` is a secret: JSON Schema's `writeOnly` (zod: `.meta({ writeOnly: true })`),
+ * so problems about it never quote it.
+ */
+export function isSecretAt(schema: JsonSchema, path: readonly (string | number)[]): boolean {
+  return schemasAt(schema, path).some((s) => s.writeOnly === true);
+}
+
 /** A schema and the alternatives it combines, flattened. */
 export function branches(schema: JsonSchema): JsonSchema[] {
   const out: JsonSchema[] = [schema];

@@ -14,8 +14,6 @@ export const SECTIONS: readonly Section[] = [
   { kind: "sink", key: "sinks", required: true },
 ];
 
-export const sectionOf = (kind: PluginKind): Section => SECTIONS.find((s) => s.kind === kind)!;
-
 /** Every top-level key a config may have, in the order the docs list them. */
 export const TOP_LEVEL_KEYS = ["$schema", "plugins", "dataDir", "sources", "operators", "sinks"] as const;
 

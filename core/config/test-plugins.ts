@@ -4,9 +4,8 @@
  */
 import { EMPTY, identity, type Observable, type OperatorFunction } from "rxjs";
 import { z } from "zod";
-import { defineOperator, defineSink, defineSource, type Operator, type Sink, type Source } from "../plugin.js";
+import { defineOperator, defineSink, defineSource, type Operator, type PluginDefinition, type Sink, type Source } from "../plugin.js";
 import type { LiveEvent, LiveEventInput } from "../event.js";
-import type { PluginDefinition } from "../plugin.js";
 
 class NoSource implements Source {
   events(): Observable<LiveEventInput> {

@@ -5,8 +5,13 @@ import * as say from "./messages.js";
 type Issue = z.core.$ZodIssue;
 type Path = (string | number)[];
 
-/** Option names allowed at a path (relative to the options), for "did you mean". */
-export type KnownKeys = (path: readonly (string | number)[]) => string[];
+/** What the options schema says at a path (relative to the options). */
+export interface SchemaHints {
+  /** Option names allowed there, for "did you mean". */
+  knownKeys(path: readonly (string | number)[]): string[];
+  /** A secret (`writeOnly`) is there: messages give its length, never its value. */
+  isSecret(path: readonly (string | number)[]): boolean;
+}
 
 // Marks zod's generic messages, so a plugin's own (`.regex(re, "must be a dotted type")`)
 // can be told apart: a schema's own message takes precedence over a per-parse error map.
@@ -20,20 +25,24 @@ export const ZOD_PARSE_PARAMS = { reportInput: true, error: () => GENERIC } as c
  * component's options. Our own wording (zod's is capitalised and does not quote the bad
  * value), so every plugin's problems read alike; a plugin's own message is kept.
  */
-export function zodIssuesToProblems(issues: readonly Issue[], knownKeys: KnownKeys, base: Path = []): Problem[] {
-  return issues.flatMap((issue) => issueToProblems(issue, knownKeys, [...base, ...toPath(issue.path)]));
+export function zodIssuesToProblems(issues: readonly Issue[], hints: SchemaHints, base: Path = []): Problem[] {
+  return issues.flatMap((issue) => {
+    const path = [...base, ...toPath(issue.path)];
+    return issueToProblems(hints.isSecret(path) ? ({ ...issue, input: new say.Redacted(issue.input) } as Issue) : issue, hints, path);
+  });
 }
 
-function issueToProblems(issue: Issue, knownKeys: KnownKeys, path: Path): Problem[] {
+function issueToProblems(issue: Issue, hints: SchemaHints, path: Path): Problem[] {
   const one = (message: string): Problem[] => [{ path, message }];
   if (issue.message !== GENERIC && issue.code !== "unrecognized_keys") {
     // The plugin's rule in its words; the bad value is added unless it is already there.
     const got = issue.input === undefined || issue.code === "custom" ? "" : `, got ${say.describeValue(issue.input)}`;
-    return one(got && issue.message.includes(say.describeValue(issue.input)) ? issue.message : issue.message + got);
+    const quoted = !(issue.input instanceof say.Redacted) && issue.message.includes(say.describeValue(issue.input));
+    return one(got && quoted ? issue.message : issue.message + got);
   }
   switch (issue.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(path);
+      const known = hints.knownKeys(path);
       return issue.keys.map((key) => ({ path: [...path, key], message: say.unknownOption(key, known) }));
     }
     case "invalid_type":
@@ -49,11 +58,11 @@ function issueToProblems(issue: Issue, knownKeys: KnownKeys, path: Path): Proble
     case "not_multiple_of":
       return one(`must be a multiple of ${issue.divisor}, got ${say.describeValue(issue.input)}`);
     case "invalid_union":
-      return unionToProblems(issue, knownKeys, path);
+      return unionToProblems(issue, hints, path);
     case "invalid_key":
-      return zodIssuesToProblems(issue.issues, knownKeys, path).map((p) => ({ ...p, message: `invalid key: ${p.message}` }));
+      return zodIssuesToProblems(issue.issues, hints, path).map((p) => ({ ...p, message: `invalid key: ${p.message}` }));
     case "invalid_element":
-      return zodIssuesToProblems(issue.issues, knownKeys, path);
+      return zodIssuesToProblems(issue.issues, hints, path);
     case "custom":
       // A refine() without a message of its own.
       return one("invalid value");
@@ -68,7 +77,7 @@ function issueToProblems(issue: Issue, knownKeys: KnownKeys, path: Path): Proble
  * value had the right shape for some branch, so the branch with the fewest issues is the
  * one the user meant and its issues are the useful ones.
  */
-function unionToProblems(issue: z.core.$ZodIssueInvalidUnion, knownKeys: KnownKeys, path: Path): Problem[] {
+function unionToProblems(issue: z.core.$ZodIssueInvalidUnion, hints: SchemaHints, path: Path): Problem[] {
   const extra = issue as { discriminator?: string; options?: unknown[] };
   if (extra.discriminator !== undefined && issue.errors.length === 0) {
     // zod already ends the path with the discriminator key; `input` is the whole object.
@@ -89,7 +98,7 @@ function unionToProblems(issue: z.core.$ZodIssueInvalidUnion, knownKeys: KnownKe
   if (shapeOnly) return [{ path, message: say.expected(alternatives, issue.input) }];
   const candidates = issue.errors.filter((branch) => !branch.every((i) => i.path.length === 0 && (i.code === "invalid_type" || i.code === "invalid_value")));
   const best = candidates.reduce((a, b) => (b.length < a.length ? b : a));
-  return zodIssuesToProblems(best, knownKeys, path);
+  return zodIssuesToProblems(best, hints, path);
 }
 
 function formatMessage(issue: z.core.$ZodIssueInvalidStringFormat): string {

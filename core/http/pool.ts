@@ -117,18 +117,18 @@ export class HttpServerPool {
 }
 
 async function readTls(tls: { cert: string; key: string }): Promise<{ cert: Buffer; key: Buffer }> {
-  const problems: Problem[] = [];
-  const read = async (field: "cert" | "key") => {
+  const read = async (field: "cert" | "key"): Promise<Buffer | Problem> => {
     try {
       return await readFile(tls[field]);
     } catch (err) {
-      problems.push({ path: ["tls", field], message: `cannot read "${tls[field]}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-      return Buffer.alloc(0);
+      return { path: ["tls", field], message: `cannot read "${tls[field]}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
     }
   };
+  // Read together, reported in option order (not in the order the reads happened to fail).
   const [cert, key] = await Promise.all([read("cert"), read("key")]);
+  const problems = [cert, key].filter((r): r is Problem => !Buffer.isBuffer(r));
   if (problems.length) throw new PluginProblems(problems);
-  return { cert, key };
+  return { cert: cert as Buffer, key: key as Buffer };
 }
 
 function httpReason(status: number): string {

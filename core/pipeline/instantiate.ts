@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { PluginDefinition, PluginInstanceOf, PluginKind } from "../plugin.js";
 import { CHECKPOINTS, DELIVERY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, SCHEDULER } from "../tokens.js";
 import { MetricsRegistry } from "../metrics/registry.js";
-import { FileCheckpointStore, type CheckpointStore } from "../state/checkpoints.js";
+import { FileCheckpointStore, ReadOnlyCheckpointStore, type CheckpointStore } from "../state/checkpoints.js";
 import { HttpServerPool, type HttpServers } from "../http/pool.js";
 import { DeliveryHub } from "./delivery.js";
 
@@ -19,6 +19,8 @@ export interface Services {
   dataDir: string;
   /** Delivery acknowledgements: one hub per pipeline, a `Delivery` per component. */
   delivery: DeliveryHub;
+  /** validate's dry start: components read their checkpoints but never write them. */
+  dryRun?: boolean;
 }
 
 export function defaultServices(overrides: Partial<Services> = {}): Services {
@@ -53,11 +55,14 @@ export function instantiate<K extends PluginKind>(
 ): PluginInstanceOf[K] {
   const path = `${KIND_FOLDER[definition.kind]}.${name}`;
   const c = parent.createChildContainer();
-  const store = new FileCheckpointStore(join(services.dataDir, KIND_FOLDER[definition.kind], name), () => services.scheduler.now());
+  const dir = join(services.dataDir, KIND_FOLDER[definition.kind], name);
+  const file = new FileCheckpointStore(dir, () => services.scheduler.now());
+  // The dry start (`livetap validate`) reads real state but writes nothing.
+  const store: CheckpointStore = services.dryRun ? new ReadOnlyCheckpointStore(dir) : file;
   let told = false;
   // A factory, so only components that inject CHECKPOINTS need a usable dataDir.
   const checkpoints = (): CheckpointStore => {
-    if (!told) onCheckpoints?.(store);
+    if (!told) onCheckpoints?.(file);
     told = true;
     return store;
   };

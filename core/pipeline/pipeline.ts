@@ -91,36 +91,41 @@ export class Pipeline {
    * an unreadable TLS file...) after undoing what had started.
    */
   async start(): Promise<void> {
-    await this.prepare();
+    await this.prepare(false);
     this.runPromise = this.wire();
   }
 
-  /** A dry start for `livetap validate`: every startup check, then everything closed again. */
+  /**
+   * A dry start for `livetap validate`: every startup check (check() where a plugin has it,
+   * else start()), then everything closed again. Checkpoints are read, never written.
+   */
   async startOnly(): Promise<void> {
-    await this.prepare();
+    await this.prepare(true);
     await this.closeAll();
   }
 
-  private async prepare(): Promise<void> {
+  private async prepare(dry: boolean): Promise<void> {
     const problems: Problem[] = [];
     const parent = rootContainer.createChildContainer();
     const stores: { config: ComponentConfig; store: FileCheckpointStore }[] = [];
     for (const c of this.config.components) {
       try {
-        const instance = instantiate(c.definition, c.options, this.services, c.name, parent, (store) => stores.push({ config: c, store }));
+        const instance = instantiate(c.definition, c.options, dry ? { ...this.services, dryRun: true } : this.services, c.name, parent, (store) =>
+          stores.push({ config: c, store }),
+        );
         this.built.push({ config: c, [c.kind]: instance });
       } catch (err) {
         problems.push(...toProblems(c, err, "cannot be created"));
       }
     }
-    problems.push(...(await probeDataDir(this.services.dataDir, stores)));
+    problems.push(...(await probeDataDir(this.services.dataDir, stores, dry)));
     // Start what could be created even after a failure, so one run reports every problem.
     {
       await Promise.all(
         this.built.map(async (b) => {
           const plugin = b.source ?? b.sink;
           try {
-            await plugin?.start?.();
+            await (dry && plugin?.check ? plugin.check() : plugin?.start?.());
           } catch (err) {
             problems.push(...toProblems(b.config, err, "failed to start"));
           }
@@ -416,11 +421,11 @@ function errText(err: unknown): string {
  * checkpoints`: one problem for all the components that keep state there, found before any
  * starts (`validate`'s dry start included).
  */
-async function probeDataDir(dataDir: string, stores: { config: ComponentConfig; store: FileCheckpointStore }[]): Promise<Problem[]> {
+async function probeDataDir(dataDir: string, stores: { config: ComponentConfig; store: FileCheckpointStore }[], dry: boolean): Promise<Problem[]> {
   const failed = new Map<string, string[]>();
   for (const { config, store } of stores) {
     try {
-      await store.probe();
+      await store.probe({ leaveNothing: dry });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       failed.set(reason, [...(failed.get(reason) ?? []), config.path]);

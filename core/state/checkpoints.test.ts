@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckpointCorrupt, CheckpointRetryLater, FileCheckpointStore, makeDirs } from "./checkpoints.js";
+import { CheckpointCorrupt, CheckpointRetryLater, FileCheckpointStore, ReadOnlyCheckpointStore, makeDirs } from "./checkpoints.js";
 
 describe("FileCheckpointStore", () => {
   it("round-trips values, leaves no temp files, and reports absent keys as undefined", async () => {
@@ -91,5 +91,21 @@ describe("makeDirs", () => {
     await makeDirs(join(root, "a", "b", "c"));
     await makeDirs(join(root, "a", "b", "c"));
     expect(readdirSync(join(root, "a", "b"))).toEqual(["c"]);
+  });
+});
+
+describe("ReadOnlyCheckpointStore (validate's dry start)", () => {
+  it("reads the stored state and writes nothing: no folder, no file, nothing removed", async () => {
+    const root = mkdtempSync(join(tmpdir(), "livetap-cp-"));
+    const kept = join(root, "sources", "app");
+    await new FileCheckpointStore(kept).write("offsets", { a: 1 });
+    const store = new ReadOnlyCheckpointStore(kept);
+    expect(await store.read("offsets")).toEqual({ a: 1 });
+    await store.write("offsets", { a: 2 });
+    await store.remove("offsets");
+    expect(await store.read("offsets")).toEqual({ a: 1 });
+    const fresh = new ReadOnlyCheckpointStore(join(root, "sources", "other"));
+    await fresh.write("offsets", { a: 3 });
+    expect(readdirSync(join(root, "sources"))).toEqual(["app"]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 
 /**
@@ -61,10 +61,21 @@ export class FileCheckpointStore implements CheckpointStore {
    * Creates the directory and writes and removes a file in it: what `write` will need, checked
    * once at startup so an unusable dataDir is a startup problem, not a warning every second.
    */
-  async probe(): Promise<void> {
-    await this.ensureDir();
-    await this.writeFile(join(this.dir, `${PROBE_KEY}.${process.pid}.tmp`), "");
-    await rm(join(this.dir, `${PROBE_KEY}.${process.pid}.tmp`), { force: true });
+  async probe(opts: { leaveNothing?: boolean } = {}): Promise<void> {
+    if (!opts.leaveNothing) {
+      await this.ensureDir();
+      await this.writeFile(join(this.dir, `${PROBE_KEY}.${process.pid}.tmp`), "");
+      await rm(join(this.dir, `${PROBE_KEY}.${process.pid}.tmp`), { force: true });
+      return;
+    }
+    // `livetap validate`: the same checks, then every directory it had to create is removed again.
+    const created = await makeDirs(this.dir);
+    try {
+      await this.writeFile(join(this.dir, `${PROBE_KEY}.${process.pid}.tmp`), "");
+      await rm(join(this.dir, `${PROBE_KEY}.${process.pid}.tmp`), { force: true });
+    } finally {
+      for (const d of created.reverse()) await rmdir(d).catch(() => undefined);
+    }
   }
 
   async read<T>(key: string): Promise<T | undefined> {
@@ -144,7 +155,7 @@ export class FileCheckpointStore implements CheckpointStore {
  * parent exists but creating the child says ENOENT (`/proc/1/livetap`): it spins in a
  * thread-pool thread, burning a core and keeping the process alive after it stopped.
  */
-export async function makeDirs(dir: string): Promise<void> {
+export async function makeDirs(dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let d = resolve(dir); ; d = dirname(d)) {
     let isDir: boolean;
@@ -161,13 +172,16 @@ export async function makeDirs(dir: string): Promise<void> {
     if (isDir) break;
     throw Object.assign(new Error(`cannot create ${dir}: ${d} is a file, not a directory`), { code: "ENOTDIR" });
   }
+  const created: string[] = [];
   for (const d of missing.reverse()) {
     try {
       await mkdir(d);
+      created.push(d);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw describeFsError(err, d);
     }
   }
+  return created;
 }
 
 const FS_REASONS: Record<string, string> = {
@@ -184,4 +198,20 @@ function describeFsError(err: unknown, path: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
   const reason = code ? `${code}, ${FS_REASONS[code] ?? (err as Error).message}` : String((err as Error).message ?? err);
   return Object.assign(new Error(`cannot create ${path} (${reason})`), { code });
+}
+
+/** The dry start's store (`livetap validate`): the real state is read; nothing is written or removed. */
+export class ReadOnlyCheckpointStore implements CheckpointStore {
+  private readonly files: FileCheckpointStore;
+  constructor(readonly dir: string) {
+    this.files = new FileCheckpointStore(dir);
+  }
+
+  read<T>(key: string): Promise<T | undefined> {
+    return this.files.read<T>(key);
+  }
+
+  async write(_key: string, _value: unknown): Promise<void> {}
+
+  async remove(_key: string): Promise<void> {}
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { until } from "../support/until.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const CLI = join(ROOT, "dist/core/cli/main.js");
@@ -29,25 +30,15 @@ export function livetap(args: string[], opts: { cwd?: string; env?: NodeJS.Proce
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
   if (opts.input !== undefined) child.stdin!.end(opts.input);
   const exited = new Promise<number | string>((res) => child.on("exit", (code, signal) => res(code ?? signal ?? -1)));
-  const waitFor = (text: string | RegExp, ms = 15_000, stream?: "stdout" | "stderr") =>
-    new Promise<void>((res, rej) => {
-      const hit = () => {
-        const hay = stream === "stdout" ? out : stream === "stderr" ? err : out + err;
-        return typeof text === "string" ? hay.includes(text) : text.test(hay);
-      };
-      if (hit()) return res();
-      const timer = setTimeout(() => {
-        clearInterval(poll);
-        rej(new Error(`timed out waiting for ${String(text)}\nstdout: ${out.slice(-2000)}\nstderr: ${err.slice(-2000)}`));
-      }, ms);
-      const poll = setInterval(() => {
-        if (hit()) {
-          clearInterval(poll);
-          clearTimeout(timer);
-          res();
-        }
-      }, 20);
+  const waitFor = async (text: string | RegExp, ms = 15_000, stream?: "stdout" | "stderr") => {
+    const hit = () => {
+      const hay = stream === "stdout" ? out : stream === "stderr" ? err : out + err;
+      return typeof text === "string" ? hay.includes(text) : text.test(hay);
+    };
+    await until(hit, String(text), ms).catch((e: Error) => {
+      throw new Error(`${e.message}\nstdout: ${out.slice(-2000)}\nstderr: ${err.slice(-2000)}`);
     });
+  };
   return { child, stdout: () => out, stderr: () => err, exited, waitFor };
 }
 

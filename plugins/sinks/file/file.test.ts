@@ -9,6 +9,7 @@ import { from, NEVER, Subject, throwError, type SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { MetricsRegistry, PluginProblems, type LiveEvent, type Sink } from "../../../core/index.js";
 import { createPlugin } from "../../../core/testing.js";
+import { until } from "../../../test/support/until.js";
 import fileSink from "./index.js";
 import { FileOptions } from "./options.js";
 import { Appender, BATCH_BYTES } from "./appender.js";
@@ -118,7 +119,8 @@ describe("file sink", () => {
     const s = sink({ path, flushIntervalMs: 60_000 });
     const input = new Subject<LiveEvent>();
     const done = s.consume(input);
-    await new Promise((r) => setTimeout(r, 20));
+    // consume() subscribes once the file is open: a fixed sleep lost the event on a busy machine.
+    await until(() => input.observed, "consume() to subscribe");
     input.next(event(1));
     await s.stop?.();
     await done;
@@ -142,11 +144,32 @@ describe("file sink", () => {
     await expect(sink({ path: join(dir, "file", "below.jsonl") }).start!()).rejects.toBeInstanceOf(PluginProblems);
   });
 
+  it("check() (validate's dry start) finds the path appendable without creating or truncating anything", async () => {
+    await expect(sink({ path: join(dir, "new", "deep", "out.jsonl") }).check!()).resolves.toBeUndefined();
+    expect(existsSync(join(dir, "new"))).toBe(false);
+    await writeFile(join(dir, "kept.jsonl"), "line\n");
+    await expect(sink({ path: join(dir, "kept.jsonl") }).check!()).resolves.toBeUndefined();
+    expect(await readFile(join(dir, "kept.jsonl"), "utf8")).toBe("line\n");
+  });
+
+  it("check() reports what start() would: a directory, or a file where a folder must be", async () => {
+    await mkdir(join(dir, "is-a-dir"));
+    await writeFile(join(dir, "file"), "");
+    for (const path of [join(dir, "is-a-dir"), join(dir, "file", "below", "out.jsonl")]) {
+      const err = await sink({ path }).check!().catch((e: unknown) => e);
+      expect(err, path).toBeInstanceOf(PluginProblems);
+      expect((err as PluginProblems).problems).toEqual([{ path: ["path"], message: expect.stringMatching(/^cannot open ".*" for appending: .*(directory)/) }]);
+      await expect(sink({ path }).start!(), path).rejects.toBeInstanceOf(PluginProblems);
+    }
+    expect(await readFile(join(dir, "file"), "utf8")).toBe("");
+  });
+
   it.runIf(existsSync("/dev/full"))("rejects consume() when the disk is full, and stop() still resolves", async () => {
     const s = sink({ path: "/dev/full", flushIntervalMs: 0 });
     const input = new Subject<LiveEvent>();
     const done = s.consume(input);
-    await new Promise((r) => setTimeout(r, 20));
+    // consume() subscribes once the file is open: a fixed sleep lost the event on a busy machine.
+    await until(() => input.observed, "consume() to subscribe");
     input.next(event(1));
     await expect(done).rejects.toThrow(/ENOSPC/);
     expect(input.observed).toBe(false);
@@ -159,7 +182,8 @@ describe("file sink", () => {
     const s = sink({ path });
     const input = new Subject<LiveEvent>();
     const done = s.consume(input);
-    await new Promise((r) => setTimeout(r, 20));
+    // consume() subscribes once the file is open: a fixed sleep lost the event on a busy machine.
+    await until(() => input.observed, "consume() to subscribe");
     input.next(event(1));
     input.error(new Error("upstream"));
     await expect(done).rejects.toThrow("upstream");

@@ -20,6 +20,7 @@ import {
   type Sink,
 } from "../../../core/index.js";
 import { Appender } from "./appender.js";
+import { appendProblem } from "./writable.js";
 import type { FileOptions } from "./options.js";
 
 /** One event as one JSON line; never throws (BigInt as text, circular data replaced). */
@@ -73,6 +74,12 @@ export class FileSink implements Sink {
 
   async start(): Promise<void> {
     await this.open();
+  }
+
+  /** validate's dry start: the file could be opened for appending; nothing is created or truncated. */
+  async check(): Promise<void> {
+    const problem = await appendProblem(this.path);
+    if (problem !== undefined) throw new PluginProblems([{ path: ["path"], message: `cannot open "${this.opts.path}" for appending: ${problem}` }]);
   }
 
   consume(events: Observable<LiveEvent>): Promise<void> {

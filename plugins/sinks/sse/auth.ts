@@ -11,7 +11,9 @@ export const AuthOptions = z
         z
           .string()
           .min(16, "bearer token is shorter than 16 characters (is its environment variable set?)")
-          .regex(/^[\x21-\x7e]*$/, "bearer token must be printable ASCII without spaces (it travels in an HTTP header)"),
+          .regex(/^[\x21-\x7e]*$/, "bearer token must be printable ASCII without spaces (it travels in an HTTP header)")
+          // A secret: problems give its length, never its value.
+          .meta({ writeOnly: true }),
       )
       .min(1)
       .optional()

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { LiveEvent } from "../../../core/index.js";
 import { createPlugin } from "../../../core/testing.js";
 import sseDefinition from "./index.js";
-import { eventMaker, parseFrames, runSink, StreamReader, waitFor, type Frame, type RunningSink } from "./test-support.js";
+import { eventMaker, parseFrames, runSink, StreamReader, type Frame, type RunningSink } from "./test-support.js";
+import { until } from "../../../test/support/until.js";
 
 const startSink = (options: Record<string, unknown> = {}) => runSink(createPlugin(sseDefinition, { address: "127.0.0.1:0", ...options }));
 
@@ -85,7 +86,7 @@ describe("slow clients", () => {
     await good.connected();
     const slow = new RawClient(s.url, TRACES);
     cleanups.push(() => slow.close());
-    await waitFor("the raw client to connect", () => metrics.gauge("sse.clients").value === 2);
+    await until(() => metrics.gauge("sse.clients").value === 2, "the raw client to connect");
 
     const sent: LiveEvent[] = [];
     const dropped = () => metrics.counter("sse.dropped").value;
@@ -94,7 +95,7 @@ describe("slow clients", () => {
       () => ev("load.test", { payload, n: sent.length }),
       sent,
       () => dropped() > 0,
-      () => good.waitFor("the good client to keep up", (g) => g.ids().length === sent.length, 10_000),
+      () => good.until((g) => g.ids().length === sent.length, "the good client to keep up", 10_000),
     );
     expect(dropped()).toBeGreaterThan(0);
     // More events after the last drop, so that a trace frame follows the dropped frame.
@@ -103,12 +104,12 @@ describe("slow clients", () => {
       sent.push(e);
       s.input.next(e);
     }
-    await good.waitFor("the good client to get all", (g) => g.ids().length === sent.length, 10_000);
+    await good.until((g) => g.ids().length === sent.length, "the good client to get all", 10_000);
     const droppedTotal = dropped();
 
     slow.startReading();
     const lastId = sent[sent.length - 1].id;
-    await waitFor("the slow client to catch up", () => slow.frames().some((f) => f.event === "trace" && f.id === lastId), 10_000);
+    await until(() => slow.frames().some((f) => f.event === "trace" && f.id === lastId), "the slow client to catch up", 10_000);
 
     expect(good.ids()).toEqual(sent.map((e) => e.id));
     expect(good.frames.some((f) => f.event === "dropped")).toBe(false);
@@ -141,7 +142,7 @@ describe("slow clients", () => {
     const payload = "z".repeat(20_000);
     const slow = new RawClient(s.url, TRACES);
     cleanups.push(() => slow.close());
-    await waitFor("the raw client to connect", () => metrics.gauge("sse.clients").value === 1);
+    await until(() => metrics.gauge("sse.clients").value === 1, "the raw client to connect");
     const sent: LiveEvent[] = [];
     const dropped = () => metrics.counter("sse.dropped").value;
     // 2,000 events (40 MB) at most: far under the default clientBufferEvents of 10000.
@@ -153,7 +154,7 @@ describe("slow clients", () => {
     s.input.next(tail);
 
     slow.startReading();
-    await waitFor("the slow client to get the last event", () => slow.frames().some((f) => f.event === "trace" && f.id === tail.id), 10_000);
+    await until(() => slow.frames().some((f) => f.event === "trace" && f.id === tail.id), "the slow client to get the last event", 10_000);
     let received = 0;
     let droppedSeen = 0;
     for (const f of slow.frames()) {
@@ -171,7 +172,7 @@ describe("slow clients", () => {
     const payload = "y".repeat(2000);
     const slow = new RawClient(s.url, TRACES);
     cleanups.push(() => slow.close());
-    await waitFor("the raw client to connect", () => metrics.gauge("sse.clients").value === 1);
+    await until(() => metrics.gauge("sse.clients").value === 1, "the raw client to connect");
     const sent: LiveEvent[] = [];
     await publishUntil(
       s,
@@ -180,7 +181,7 @@ describe("slow clients", () => {
       () => metrics.counter("sse.dropped").value > 0 || metrics.gauge("sse.clients").value === 0,
       () => new Promise((r) => setTimeout(r, 2)),
     );
-    await waitFor("the stalled client to be closed", () => metrics.gauge("sse.clients").value === 0, 10_000);
+    await until(() => metrics.gauge("sse.clients").value === 0, "the stalled client to be closed", 10_000);
     // The pipeline never waited for it: publishing more is instant and harmless.
     for (let i = 0; i < 100; i++) s.input.next(ev("after.close"));
   });

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { LiveEvent } from "../../../core/index.js";
 import { createPlugin, defaultServices } from "../../../core/testing.js";
 import sseDefinition from "./index.js";
-import { eventMaker, runSink, waitFor, type RunningSink } from "./test-support.js";
+import { eventMaker, runSink, type RunningSink } from "./test-support.js";
+import { until } from "../../../test/support/until.js";
 
 let running: RunningSink | undefined;
 let es: EventSource | undefined;
@@ -46,23 +47,23 @@ describe("reconnecting EventSource", () => {
     es.addEventListener("trace", (m) => {
       for (const e of JSON.parse(m.data) as LiveEvent[]) received.push(e.id);
     });
-    await waitFor("the stream to open", () => opens === 1 && s.services.metrics.gauge("sse.clients").value === 1);
+    await until(() => opens === 1 && s.services.metrics.gauge("sse.clients").value === 1, "the stream to open");
 
     const sent = publish(30);
     const matching = () => sent.filter((e) => e.type.startsWith("smtp.")).map((e) => e.id);
-    await waitFor("the first events", () => received.length === matching().length);
+    await until(() => received.length === matching().length, "the first events");
 
     // Cut the connection from the server side, then keep publishing while the client is away
     // (some of these are written to the dying socket and lost: replay must resend them).
     for (const socket of sockets) socket.destroy();
     sent.push(...publish(30));
-    await waitFor("the server to see the client go", () => s.services.metrics.gauge("sse.clients").value === 0);
+    await until(() => s.services.metrics.gauge("sse.clients").value === 0, "the server to see the client go");
     sent.push(...publish(30));
 
     // EventSource retries after its default delay (3 s) with Last-Event-ID.
-    await waitFor("the reconnect and replay", () => opens === 2 && received.length >= matching().length, 15_000);
+    await until(() => opens === 2 && received.length >= matching().length, "the reconnect and replay", 15_000);
     sent.push(...publish(10));
-    await waitFor("live events after the replay", () => received.length >= matching().length);
+    await until(() => received.length >= matching().length, "live events after the replay");
     expect(received).toEqual(matching());
   });
 });

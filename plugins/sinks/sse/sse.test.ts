@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PluginProblems } from "../../../core/index.js";
 import { createPlugin, defaultServices } from "../../../core/testing.js";
 import sseDefinition from "./index.js";
-import { eventMaker, get, runSink, StreamReader, waitFor, type RunningSink } from "./test-support.js";
+import { eventMaker, get, runSink, StreamReader, type RunningSink } from "./test-support.js";
+import { until } from "../../../test/support/until.js";
 
 const startSink = (options: Record<string, unknown> = {}) => runSink(createPlugin(sseDefinition, { address: "127.0.0.1:0", ...options }));
 
@@ -49,7 +50,7 @@ describe("traces stream", () => {
   it("pings every pingIntervalMs", async () => {
     const s = await sink({ pingIntervalMs: 100 });
     const r = await open(s.url + TRACES);
-    await r.waitFor("three pings", (x) => x.frames.filter((f) => f.event === "ping").length >= 3);
+    await r.until((x) => x.frames.filter((f) => f.event === "ping").length >= 3, "three pings");
   });
 
   it("sends events as JSON batches whose id is the last event's", async () => {
@@ -61,7 +62,7 @@ describe("traces stream", () => {
     const e2 = { ...ev("file.line", { path: "/x", offset: 0, message: "line\nbreak" }), text: "a line" };
     s.input.next(e1);
     s.input.next(e2);
-    await r.waitFor("the batch", (x) => x.events().length === 2);
+    await r.until((x) => x.events().length === 2, "the batch");
     const trace = r.frames.find((f) => f.event === "trace")!;
     expect(trace.id).toBe(e2.id);
     expect(JSON.parse(trace.data)).toEqual([e1, e2]);
@@ -74,7 +75,7 @@ describe("traces stream", () => {
     await r.connected();
     const sent = Array.from({ length: 7 }, () => ev("a.b"));
     for (const e of sent) s.input.next(e);
-    await r.waitFor("7 events", (x) => x.events().length === 7);
+    await r.until((x) => x.events().length === 7, "7 events");
     // Give a (wrong) empty batch the chance to show up.
     await new Promise((res) => setTimeout(res, 100));
     const traces = r.frames.filter((f) => f.event === "trace");
@@ -127,7 +128,7 @@ describe("traces stream", () => {
       s.input.complete();
       await s.consumed;
       await s.sink.stop!();
-      await Promise.all(clients.map((c) => c.waitFor("the end of the stream", (x) => x.ended)));
+      await Promise.all(clients.map((c) => c.until((x) => x.ended, "the end of the stream")));
       const got = Object.fromEntries(CASES.map(([q], i) => [q, clients[i].ids()]));
       expect(got).toEqual(Object.fromEntries(CASES));
     });
@@ -157,7 +158,7 @@ describe("traces stream", () => {
     expect((await get(`${s.url}${TRACES}?Bad=1`)).status).toBe(400);
     expect((await get(`${s.url}${METRICS}?interval=soon`)).status).toBe(400);
     a.close();
-    await waitFor("the slot to free", () => s.services.metrics.gauge("sse.clients").value === 1);
+    await until(() => s.services.metrics.gauge("sse.clients").value === 1, "the slot to free");
     const c = await open(s.url + TRACES);
     expect(c.status).toBe(200);
   });
@@ -174,7 +175,7 @@ describe("replay", () => {
     const live = [ev("smtp.x", { i: 10 }), ev("imap.login"), ev("smtp.x", { i: 12 })];
     for (const e of live) s.input.next(e);
     const expected = [...before.slice(4), ...live].filter((e) => e.type === "smtp.x").map((e) => e.id);
-    await r.waitFor("replay and live", (x) => x.ids().length >= expected.length);
+    await r.until((x) => x.ids().length >= expected.length, "replay and live");
     expect(r.frames[0].event).toBe("ping");
     expect(r.frames.some((f) => f.event === "gap")).toBe(false);
     expect(r.ids()).toEqual(expected);
@@ -186,10 +187,10 @@ describe("replay", () => {
     const before = Array.from({ length: 5 }, () => ev("a.b"));
     for (const e of before) s.input.next(e);
     const q = await open(`${s.url}${TRACES}?lastEventId=${before[2].id}`);
-    await q.waitFor("replay", (x) => x.ids().length === 2);
+    await q.until((x) => x.ids().length === 2, "replay");
     expect(q.ids()).toEqual([before[3].id, before[4].id]);
     const both = await open(`${s.url}${TRACES}?lastEventId=${before[0].id}`, { "last-event-id": before[3].id });
-    await both.waitFor("replay", (x) => x.ids().length === 1);
+    await both.until((x) => x.ids().length === 1, "replay");
     expect(both.ids()).toEqual([before[4].id]);
   });
 
@@ -202,7 +203,7 @@ describe("replay", () => {
     await r.connected();
     const next = ev("a.b");
     s.input.next(next);
-    await r.waitFor("the live event", (x) => x.ids().length === 1);
+    await r.until((x) => x.ids().length === 1, "the live event");
     expect(r.frames.map((f) => f.event)).toEqual(["ping", "trace"]);
     expect(r.ids()).toEqual([next.id]);
   });
@@ -214,7 +215,7 @@ describe("replay", () => {
     for (const e of all) s.input.next(e);
     const r = await open(`${s.url}${TRACES}?type=a.b`, { "last-event-id": all[1].id });
     const expected = all.slice(7).filter((e) => e.type === "a.b").map((e) => e.id);
-    await r.waitFor("the ring", (x) => x.ids().length === expected.length);
+    await r.until((x) => x.ids().length === expected.length, "the ring");
     expect(r.frames[0].event).toBe("ping");
     expect(r.frames[1]).toEqual({ event: "gap", data: '{"missed":true}' });
     expect(r.ids()).toEqual(expected);
@@ -226,7 +227,7 @@ describe("replay", () => {
     const e = ev("a.b");
     s.input.next(e);
     const r = await open(s.url + TRACES, { "last-event-id": "999-999" });
-    await r.waitFor("the ring", (x) => x.ids().length === 1);
+    await r.until((x) => x.ids().length === 1, "the ring");
     expect(r.frames.map((f) => f.event)).toEqual(["ping", "gap", "trace"]);
   });
 });
@@ -253,7 +254,7 @@ describe("metrics stream", () => {
     ]);
     m.counter("test.alpha").inc();
     // interval=0.1 is raised to 1 s.
-    await r.waitFor("a second frame", (x) => x.frames.length >= 2, 5000);
+    await r.until((x) => x.frames.length >= 2, "a second frame", 5000);
     expect(JSON.parse(r.frames[1].data)).toContainEqual({ id: "test.alpha", type: "counter", value: 4 });
   });
 
@@ -284,7 +285,7 @@ describe("other endpoints", () => {
     const r = await open(s.url + TRACES);
     await r.connected();
     s.input.next(eventMaker()("a.b"));
-    await r.waitFor("an event", (x) => x.ids().length === 1);
+    await r.until((x) => x.ids().length === 1, "an event");
     const res = await get(s.url + "/metrics");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
@@ -375,9 +376,9 @@ describe("lifecycle", () => {
     for (const e of sent) s.input.next(e);
     s.input.complete();
     await s.consumed; // does not wait for the 60 s window
-    await r.waitFor("the events", (x) => x.ids().length === 2);
+    await r.until((x) => x.ids().length === 2, "the events");
     await s.sink.stop!();
-    await r.waitFor("the end", (x) => x.ended);
+    await r.until((x) => x.ended, "the end");
     await s.sink.stop!();
     expect(s.services.metrics.gauge("sse.clients").value).toBe(0);
   });

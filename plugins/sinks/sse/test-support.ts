@@ -6,6 +6,7 @@
 import http from "node:http";
 import { Subject } from "rxjs";
 import type { LiveEvent, MetricsRegistry, Problem, Sink } from "../../../core/index.js";
+import { until } from "../../../test/support/until.js";
 import type { SseSink } from "./index.js";
 
 /** What `createPlugin(sseDefinition, ...)` returns (core/testing.js; the tests pass it in). */
@@ -85,14 +86,6 @@ export function parseFrames(buffer: string, out: Frame[]): string {
   return buffer;
 }
 
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** One SSE response read with node:http. */
 export class StreamReader {
   readonly frames: Frame[] = [];
@@ -130,13 +123,13 @@ export class StreamReader {
     return this.events().map((e) => e.id);
   }
 
-  waitFor(what: string, cond: (r: StreamReader) => boolean, timeoutMs?: number): Promise<void> {
-    return waitFor(what, () => cond(this), timeoutMs);
+  until(cond: (r: StreamReader) => boolean, what: string, timeoutMs?: number): Promise<void> {
+    return until(() => cond(this), what, timeoutMs);
   }
 
   /** Waits for the first frame (the stream is registered server-side by then). */
   connected(): Promise<void> {
-    return this.waitFor("the first frame", (r) => r.frames.length > 0);
+    return this.until((r) => r.frames.length > 0, "the first frame");
   }
 
   close(): void {

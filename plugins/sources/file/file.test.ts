@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { until } from "../../../test/support/until.js";
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -65,13 +66,6 @@ function tail(o: Record<string, unknown>, services: { clock?: SchedulerLike; dat
   const run: Run = { plugin: plugin as FileSource, events, done, sub, metrics, logs: () => logText, messages: () => events.map((e) => e.data.message) };
   running.push(run);
   return run;
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  for (let waited = 0; !cond(); waited += 10) {
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A graceful stop as core does it: drain, the stream completes, then stop() (after the sinks flushed) saves the positions. */

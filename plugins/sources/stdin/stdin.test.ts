@@ -7,12 +7,11 @@ import { join } from "node:path";
 import { lastValueFrom, toArray } from "rxjs";
 import fc from "fast-check";
 import { z } from "zod";
-import { MetricsRegistry, type LiveEventInput, type Source } from "../../../core/index.js";
+import { MetricsRegistry, utf8Boundary, type LiveEventInput, type Source } from "../../../core/index.js";
 import { createPlugin } from "../../../core/testing.js";
 import stdin from "./index.js";
 import { StdinOptions } from "./options.js";
 import { LineSplitter, linesToEvents, type LinesOptions } from "./stdin.js";
-import { utf8Boundary } from "../../../core/index.js";
 
 const opts = (o: Partial<LinesOptions> = {}): LinesOptions => ({ ...StdinOptions.parse({}), ...o });
 

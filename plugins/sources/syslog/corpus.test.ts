@@ -30,7 +30,6 @@ const messages: Row[] = [
   ["5424 all NIL", "<1>1 - - - - - -", null, { facility: "kern", severity: "alert", version: 1 }],
   ["5424 PRI 0", "<0>1 - - - - - -", null, { facility: "kern", severity: "emerg", version: 1 }],
   ["5424 PRI 191", "<191>1 - - - - - - last", null, { facility: "local7", severity: "debug", version: 1, message: "last" }],
-  ["5424 PRI with leading zero", "<013>1 - - - - - - z", null, { facility: U, severity: N, version: 1, message: "z" }],
   ["5424 version 2", "<13>2 - - - - - - v2", null, { facility: U, severity: N, version: 2, message: "v2" }],
   ["5424 RFC 3339 example 1", "<13>1 1985-04-12T23:20:50.52Z h a - - -", "1985-04-12T23:20:50.520Z", { facility: U, severity: N, version: 1, hostname: "h", appName: "a" }],
   ["5424 RFC 3339 example 2", "<13>1 1985-04-12T19:20:50.52-04:00 h a - - -", "1985-04-12T23:20:50.520Z", { facility: U, severity: N, version: 1, hostname: "h", appName: "a" }],
@@ -140,7 +139,6 @@ const messages: Row[] = [
   ["IPv6 hostname", "<13>Nov 25 10:00:00 2001:db8::7 sshd[1]: ok", "2026-11-25T10:00:00.000Z", { facility: U, severity: N, hostname: "2001:db8::7", appName: "sshd", procId: "1", message: "ok" }],
   ["IPv6 loopback hostname", "<13>Nov 25 10:00:00 ::1 app: m", "2026-11-25T10:00:00.000Z", { facility: U, severity: N, hostname: "::1", appName: "app", message: "m" }],
   ["bracketed IPv6 hostname", "<13>Nov 25 10:00:00 [2001:db8::1] app: m", "2026-11-25T10:00:00.000Z", { facility: U, severity: N, hostname: "[2001:db8::1]", appName: "app", message: "m" }],
-  ["3164 PRI with leading zeros", "<013>Nov 25 10:00:00 host app: m", "2026-11-25T10:00:00.000Z", { facility: U, severity: N, hostname: "host", appName: "app", message: "m" }],
 
   // ---- ISO stamps instead of BSD ones ----
   ["rsyslog RSYSLOG_ForwardFormat", "<13>2026-11-25T11:00:00.123456+01:00 host app[7]: msg", "2026-11-25T10:00:00.123Z", { facility: U, severity: N, hostname: "host", appName: "app", procId: "7", message: "msg" }],
@@ -189,6 +187,8 @@ const messages: Row[] = [
   ["Synology / BusyBox (no hostname)", "<14>Nov 25 11:56:00 syslogd: restart", "2026-11-25T11:56:00.000Z", { facility: U, severity: "info", appName: "syslogd", message: "restart" }],
   ["CEF over syslog", "<134>Nov 25 11:57:00 sensor CEF:0|Vendor|Product|1.0|100|Port scan|5|src=198.51.100.3 dst=192.0.2.1", "2026-11-25T11:57:00.000Z",
     { facility: "local0", severity: "info", hostname: "sensor", message: "CEF:0|Vendor|Product|1.0|100|Port scan|5|src=198.51.100.3 dst=192.0.2.1" }],
+  ["tag[pid]: without a space before the message", "<13>Nov 25 10:00:00 host root[8539]:syslog message", "2026-11-25T10:00:00.000Z",
+    { facility: U, severity: N, hostname: "host", appName: "root", procId: "8539", message: "syslog message" }],
   ["OpenBSD pf via syslogd (no hostname, pid)", "<134>Nov 25 11:58:00 pflogd[321]: [priv]: msg", "2026-11-25T11:58:00.000Z", { facility: "local0", severity: "info", appName: "pflogd", procId: "321", message: "[priv]: msg" }],
   ["PRI only", "<13>", null, { facility: U, severity: N }],
   ["PRI, space, text", "<13> hello", null, { facility: U, severity: N, message: " hello" }],
@@ -216,6 +216,11 @@ const unparsable: Bad[] = [
   ["empty PRI", "<>hello", /PRI/],
   ["PRI not closed", "<13 hello", /PRI/],
   ["PRI with letters", "<ab>hello", /PRI/],
+  // RFC 5424 6.2.1: PRIVAL has no leading zeros.
+  ["5424 PRI with a leading zero", "<013>1 - - - - - - z", /PRI: "013" has a leading zero/],
+  ["5424 PRI 01", "<01>1 - - - - - -", /PRI: "01" has a leading zero/],
+  ["5424 PRI 00", "<00>1 - - - - - -", /PRI: "00" has a leading zero/],
+  ["3164 PRI with a leading zero", "<013>Nov 25 10:00:00 host app: m", /PRI: "013" has a leading zero/],
   ["5424 broken SD (no closing ])", '<13>1 - h a - - [x@1 a="1" m', /STRUCTURED-DATA/],
   ["5424 broken SD (unquoted value)", "<13>1 - h a - - [x@1 a=1] m", /'"' expected/],
   ["5424 leap second", "<13>1 1990-12-31T23:59:60Z h a - - - m", /out of range/],

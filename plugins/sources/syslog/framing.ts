@@ -247,9 +247,3 @@ function lengthExpected(c: number): string {
   const got = c >= 0x21 && c <= 0x7e ? `"${String.fromCharCode(c)}"` : `byte 0x${c.toString(16).padStart(2, "0")}`;
   return `RFC 6587 octet counting: MSG-LEN and a space expected at the start of a frame, got ${got}`;
 }
-
-/** The largest length <= max that does not end inside a UTF-8 sequence. */
-export function utf8Cut(b: Buffer, max: number): number {
-  return utf8End(b, 0, Math.min(b.length, max));
-}
-

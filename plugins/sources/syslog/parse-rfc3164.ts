@@ -6,7 +6,8 @@
  * - STAMP: BSD (`Oct 11 22:14:15`, with year, milliseconds, a `UTC` suffix) or ISO
  *   (`2003-10-11T22:14:15.003+02:00`, as rsyslog forwards it).
  * - HOSTNAME optional: a first word that is a tag (`su:`, `sshd[42]:`) means there is none.
- * - TAG with or without `[pid]`; one space after `tag:` is not part of the message.
+ * - TAG with or without `[pid]`; one space after `tag:` is not part of the message, and
+ *   `tag[pid]:message` (no space) is a tag too.
  * - No STAMP after PRI: the rest is the message (RFC 3164 4.3.2).
  * - Cisco IOS: a sequence number before the stamp (`<189>36: *Mar  1 00:12:45.123: ...`).
  */
@@ -84,12 +85,19 @@ function wordEnd(b: Buffer, p: number, end: number): number {
 }
 
 /**
- * `tag:`, `tag[pid]:` or `tag[pid]` as the word b[p, q): sets appName (and procId) and
- * returns where the message starts (one space after the tag skipped), or -1 when the word is
- * not a tag. A name with `:` inside is not a tag (an IPv6 hostname such as `fe80::1`).
+ * `tag:`, `tag[pid]:` or `tag[pid]` as the word b[p, q) (or `tag[pid]:` starting it, the
+ * message glued on): sets appName (and procId) and returns where the message starts (one
+ * space after the tag skipped), or -1 when the word is not a tag. A name with `:` inside is not a tag (an IPv6 hostname such as `fe80::1`).
  */
 function readTag(t: Text, p: number, q: number, data: SyslogData): number {
   const { b, end } = t;
+  // `tag[pid]:message`, no space after the colon: the tag ends at the colon, inside the word.
+  for (let r = p; r < q - 2; r++) {
+    if (b[r] === RBRACKET && b[r + 1] === COLON) {
+      q = r + 2;
+      break;
+    }
+  }
   let inner = q;
   if (b[inner - 1] === COLON) inner--;
   const colon = inner < q;

@@ -27,6 +27,8 @@ export function parseSyslog(b: Buffer, ctx: ParseContext, truncated = false, sta
       return unparsed(t, "PRI: <1-3 digits> expected at the start", ctx, truncated);
     }
     if (value > 191) return unparsed(t, `PRI: ${value} is over 191`, ctx, truncated);
+    // RFC 5424 6.2.1: PRIVAL has no leading zeros ("<0>" is the only one starting with 0).
+    if (b[p + 1] === 0x30 && q > p + 2) return unparsed(t, `PRI: "${t.get(p + 1, q)}" has a leading zero (RFC 5424 6.2.1)`, ctx, truncated);
     pri = value;
     p = q + 1;
   }

@@ -9,8 +9,8 @@ import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
 import type { SchedulerLike } from "rxjs";
-import { PluginProblems, type Counter, type Delivery, type Gauge, type LiveEventInput, type Logger, type MetricsRegistry, type Problem } from "../../../core/index.js";
-import { Framer, utf8Cut } from "./framing.js";
+import { PluginProblems, type Counter, type Delivery, type Gauge, type LiveEventInput, type Logger, type MetricsRegistry, type Problem, utf8Boundary } from "../../../core/index.js";
+import { Framer } from "./framing.js";
 import type { SyslogOptions } from "./options.js";
 import { parseSyslog, unparsedFrame } from "./parse.js";
 import type { ParseContext } from "./pri.js";
@@ -297,7 +297,7 @@ export class Receiver {
       }
       ctx.remoteIp = plainIp(rinfo.address);
       const truncated = msg.length > max;
-      this.deliver(msg, 0, truncated ? utf8Cut(msg, max) : msg.length, truncated, ctx);
+      this.deliver(msg, 0, truncated ? utf8Boundary(msg, max) : msg.length, truncated, ctx);
     });
     socket.on("error", (err) => this.deps.log.error({ err: err.message }, "syslog udp socket error"));
     socket.unref();

@@ -84,6 +84,14 @@ describe("RFC 5424 6.2 HEADER", () => {
     }
   });
 
+  it("rejects a PRI with a leading zero (6.2.1) as syslog.unparsed, keeping the raw text", () => {
+    for (const m of ["<013>1 - - - - - - z", "<01>1 - h a - - - x", "<00>1 - - - - - -", "<013>"]) {
+      const e = parse(m);
+      expect(e, m).toEqual({ type: "syslog.unparsed", data: { message: m, parseError: expect.stringMatching(/^PRI: "0\d+" has a leading zero/), remoteIp: "192.0.2.7" } });
+    }
+    expect(parse("<0>1 - - - - - -").data).toMatchObject({ facility: "kern", severity: "emerg" });
+  });
+
   it("keeps VERSION as a number", () => {
     expect(parse("<13>1 - - - - - -").data.version).toBe(1);
     expect(parse("<13>12 - - - - - -").data.version).toBe(12);

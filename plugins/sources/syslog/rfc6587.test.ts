@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Framer, utf8Cut, type Framing } from "./framing.js";
+import { utf8Boundary } from "../../../core/index.js";
+import { Framer, type Framing } from "./framing.js";
 
 interface Frame {
   text: string;
@@ -183,9 +184,10 @@ describe("RFC 6587 properties", () => {
 
   it("cuts UTF-8 only between characters, losing at most one character", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), fc.nat(200), (s, max) => {
+      // Without U+FFFD in the input: the assertion looks for the one a bad cut would decode to.
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !s.includes("\uFFFD")), fc.nat(200), (s, max) => {
         const b = Buffer.from(s);
-        const cut = utf8Cut(b, max);
+        const cut = utf8Boundary(b, max);
         expect(cut).toBeLessThanOrEqual(max);
         expect(Math.min(b.length, max) - cut).toBeLessThanOrEqual(3);
         expect(b.subarray(0, cut).toString()).not.toContain("\uFFFD");

@@ -10,7 +10,8 @@ import { asyncScheduler } from "rxjs";
 import syslog from "./index.js";
 import { SyslogOptions } from "./options.js";
 import type { SyslogSource } from "./syslog.js";
-import { closed, connectTcp, octet, sendTcp, sendUdp, startSyslog, until, type Running } from "./test-helpers.js";
+import { closed, connectTcp, octet, sendTcp, sendUdp, startSyslog, type Running } from "./test-helpers.js";
+import { until } from "../../../test/support/until.js";
 
 const running: Running[] = [];
 async function start(options: Record<string, unknown> = {}): Promise<Running> {
@@ -33,7 +34,7 @@ describe("syslog source over UDP", () => {
     const got: unknown[] = [];
     const sub = (source as Source).events().subscribe((e) => got.push(e));
     await sendUdp(source.boundAddress()!.port, ["<13>Nov 25 12:46:39 vm root: hello"]);
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, "1 event");
     expect(got[0]).toMatchObject({ type: "syslog.message", data: { hostname: "vm", appName: "root", message: "hello", remoteIp: "127.0.0.1" } });
     sub.unsubscribe();
     await source.stop();
@@ -50,13 +51,13 @@ describe("syslog source over UDP", () => {
     const sub = (source as Source).events().subscribe((e) => got.push(e));
     const port = source.boundAddress()!.port;
     for (let i = 0; i < 20; i++) await sendUdp(port, [`<13>Nov 25 12:46:39 vm root: n${i}`]);
-    await until(() => got.length + (counter(metrics, "sources.syslog.dropped")?.value ?? 0) === 20);
+    await until(() => got.length + (counter(metrics, "sources.syslog.dropped")?.value ?? 0) === 20, "20 datagrams taken or dropped");
     expect(got).toHaveLength(5);
     expect(counter(metrics, "sources.syslog.dropped")?.value).toBe(15);
     // The pipeline confirms what it holds: datagrams are taken again.
     for (const e of got.splice(0)) delivery.release(e as never);
     await sendUdp(port, ["<13>Nov 25 12:46:39 vm root: after"]);
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, "1 event");
     sub.unsubscribe();
     await source.stop();
   });
@@ -78,7 +79,7 @@ describe("syslog source over UDP", () => {
     await new Promise((r) => setTimeout(r, 50));
     const got: unknown[] = [];
     const sub = source.events().subscribe((e) => got.push(e));
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, "1 event");
     expect(got[0]).toMatchObject({ data: { message: "early" } });
     sub.unsubscribe();
     await source.stop();
@@ -129,7 +130,7 @@ describe("syslog source over TCP", () => {
     s.end("<13>1 - - - - - - half\n"); // FIN, but our side of the socket stays readable
     await r.waitFor(1);
     await closed(s);
-    await until(() => counter(r.metrics, "syslog.connections")?.value === 0);
+    await until(() => counter(r.metrics, "syslog.connections")?.value === 0, "syslog.connections = 0");
   });
 
   it("closes an idle connection after idleTimeoutSeconds, emitting its partial frame", async () => {
@@ -144,11 +145,11 @@ describe("syslog source over TCP", () => {
     const r = await start({ mode: "tcp", maxConnections: 2 });
     const a = await connectTcp(r.port);
     const b = await connectTcp(r.port);
-    await until(() => counter(r.metrics, "syslog.connections")?.value === 2);
+    await until(() => counter(r.metrics, "syslog.connections")?.value === 2, "syslog.connections = 2");
     const c = await connectTcp(r.port);
     c.on("error", () => undefined);
     await closed(c);
-    await until(() => counter(r.metrics, "syslog.connections-rejected")?.value === 1);
+    await until(() => counter(r.metrics, "syslog.connections-rejected")?.value === 1, "syslog.connections-rejected = 1");
     a.end("<13>1 - - - - - - from a\n");
     b.end("<13>1 - - - - - - from b\n");
     const events = await r.waitFor(2);
@@ -162,7 +163,7 @@ describe("syslog source over TCP", () => {
     const events = await r.waitFor(2 * n);
     expect(new Set(events.map((e) => e.data.message)).size).toBe(2 * n);
     await Promise.all(sockets.map(closed));
-    await until(() => counter(r.metrics, "syslog.connections")?.value === 0);
+    await until(() => counter(r.metrics, "syslog.connections")?.value === 0, "syslog.connections = 0");
   });
 
   it("truncates a huge frame without stalling the connection", async () => {
@@ -211,7 +212,7 @@ describe("syslog source lifecycle", () => {
     const s = await sendTcp(r.port, ["<13>1 - - - - - - full\n<13>1 - - - - - - partial"], { end: false });
     await r.waitFor(1);
     r.source.drain();
-    await until(r.completed);
+    await until(r.completed, "the source to complete");
     expect(r.events.map((e) => e.data.message)).toEqual(["full", "partial"]);
     await closed(s);
     const err = await connectTcp(r.port).then(
@@ -224,7 +225,7 @@ describe("syslog source lifecycle", () => {
   it("drain() on UDP completes and frees the port", async () => {
     const r = await start();
     r.source.drain();
-    await until(r.completed);
+    await until(r.completed, "the source to complete");
     const again = await startSyslog({ address: `127.0.0.1:${r.port}` });
     await again.close();
   });
@@ -233,10 +234,10 @@ describe("syslog source lifecycle", () => {
     const r = await start({ mode: "tcp" });
     const s = await connectTcp(r.port);
     s.on("error", () => undefined);
-    await until(() => counter(r.metrics, "syslog.connections")?.value === 1);
+    await until(() => counter(r.metrics, "syslog.connections")?.value === 1, "syslog.connections = 1");
     r.sub.unsubscribe();
     await closed(s);
-    await until(() => counter(r.metrics, "syslog.connections")?.value === 0);
+    await until(() => counter(r.metrics, "syslog.connections")?.value === 0, "syslog.connections = 0");
     // The port is free again: a plain server can take it.
     await new Promise<void>((resolve, reject) => {
       const probe = net.createServer().once("error", reject);
@@ -244,9 +245,9 @@ describe("syslog source lifecycle", () => {
     });
     const got: unknown[] = [];
     const sub = r.source.events().subscribe((e) => got.push(e));
-    await until(() => r.source.boundAddress() !== undefined);
+    await until(() => r.source.boundAddress() !== undefined, "the source to bind");
     await sendTcp(r.source.boundAddress()!.port, ["<13>1 - - - - - - again\n"]);
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, "1 event");
     sub.unsubscribe();
   });
 
@@ -256,7 +257,7 @@ describe("syslog source lifecycle", () => {
     const sub = r.source.events().subscribe((e) => other.push(e));
     await sendUdp(r.port, ["<13>1 - - - - - - both"]);
     await r.waitFor(1);
-    await until(() => other.length === 1);
+    await until(() => other.length === 1, "1 event on the other source");
     sub.unsubscribe();
   });
 

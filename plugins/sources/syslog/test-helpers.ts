@@ -7,6 +7,7 @@ import net from "node:net";
 import pino from "pino";
 import { asyncScheduler, type Subscription } from "rxjs";
 import { MetricsRegistry, type LiveEventInput } from "../../../core/index.js";
+import { until } from "../../../test/support/until.js";
 import { SyslogOptions } from "./options.js";
 import { SyslogSource } from "./syslog.js";
 
@@ -21,14 +22,6 @@ export interface Running {
   /** Resolves once `n` events arrived (rejects after `ms`, with what did arrive). */
   waitFor(n: number, ms?: number): Promise<LiveEventInput[]>;
   close(): Promise<void>;
-}
-
-export async function until(check: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export async function startSyslog(options: Record<string, unknown> = {}): Promise<Running> {
@@ -49,7 +42,7 @@ export async function startSyslog(options: Record<string, unknown> = {}): Promis
     metrics,
     completed: () => done,
     async waitFor(n, ms = 10_000) {
-      await until(() => events.length >= n, ms, `${n} events (got ${events.length}: ${JSON.stringify(events.slice(-3))})`);
+      await until(() => events.length >= n, `${n} events (got ${events.length}: ${JSON.stringify(events.slice(-3))})`, ms);
       return events;
     },
     async close() {

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { DeliveryOptionsShape } from "../../../core/index.js";
-import { HostPortOption, HttpsFilesOption } from "../../../core/index.js";
+import { DeliveryOptionsShape, HostPortOption, HttpsFilesOption } from "../../../core/index.js";
 
 export const MAX_BODY_BYTES_LIMIT = 64 * 1024 * 1024;
 const EVENT_TYPE = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
@@ -9,7 +8,9 @@ const token = z
   .string()
   .min(16, "bearer token is shorter than 16 characters (is its environment variable set?)")
   .max(4096)
-  .regex(/^[\x21-\x7e]*$/, "bearer token must be printable ASCII without spaces (it travels in an HTTP header)");
+  .regex(/^[\x21-\x7e]*$/, "bearer token must be printable ASCII without spaces (it travels in an HTTP header)")
+  // A secret: problems give its length, never its value.
+  .meta({ writeOnly: true });
 
 export const WebhookAuthOptions = z
   .strictObject({
@@ -26,6 +27,7 @@ export const WebhookAuthOptions = z
         secret: z
           .string()
           .min(16, "hmac secret is shorter than 16 characters (is its environment variable set?)")
+          .meta({ writeOnly: true })
           .describe('Shared secret of the HMAC-SHA256 signature, at least 16 characters; pass it as "${WEBHOOK_SECRET}".'),
         header: z
           .string()

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
+import { until } from "../../../../test/support/until.js";
 import {
   buildTapUrl,
   formatPrettyEvent,
@@ -65,14 +66,6 @@ function sink() {
     },
   });
   return { w, text: () => text, lines: () => text.split("\n").filter(Boolean) };
-}
-
-/** Polls (bounded) until `cond` holds. */
-async function until(cond: () => boolean, what: string, ms = 10_000) {
-  for (let waited = 0; !cond(); waited += 10) {
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function tap(url: string, o: TapOptions = {}) {

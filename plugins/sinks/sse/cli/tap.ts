@@ -61,7 +61,7 @@ export function parseTapArgs(args: readonly string[]): { url: string; keys: [str
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
       if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(name)) return `"${a}" is not a key filter (--KEY VALUE, e.g. --remote-ip 192.0.2.7)`;
       if (name === "lastEventId" || name === "last-event-id") return `use --last-event-id ID to resume after an id`;
-      let value: string | undefined = eq > 0 ? a.slice(eq + 1) : args[i + 1];
+      const value: string | undefined = eq > 0 ? a.slice(eq + 1) : args[i + 1];
       if (eq < 0) {
         if (value === undefined) return `--${name} needs a value (key filter: --${name} VALUE)`;
         i++;
