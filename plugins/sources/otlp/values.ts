@@ -1,0 +1,171 @@
+/**
+ * OTLP common values (opentelemetry/proto/common/v1) to event JSON, the way the Collector's
+ * exporters render pcommon values as plain JSON (`Value.AsRaw()`): strings, booleans and doubles
+ * as they are, int64 as a number (a decimal string past 2^53, where a JSON number would lose
+ * digits), bytes as base64, arrays as arrays, kvlists as objects with their keys unchanged.
+ *
+ * The messages are protobufjs's decoded objects; the interfaces below name only the fields
+ * read here. int64/fixed64 fields are `Long` objects (or numbers, when decoded without Long).
+ */
+
+/** protobufjs's 64-bit integer: a `long.js` Long, or a number. */
+export type Int64 = number | { low: number; high: number; unsigned: boolean; toNumber(): number; toString(): string };
+
+export interface AnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: Int64;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] } | null;
+  kvlistValue?: { values?: KeyValue[] } | null;
+  bytesValue?: Uint8Array;
+  /** The oneof's set member (a protobufjs virtual field). */
+  value?: string;
+}
+export interface KeyValue {
+  key?: string;
+  value?: AnyValue | null;
+}
+
+/** Bounds of one record's values (CONTRACT: memory bounded; OTLP values nest without limit). */
+export interface ValueLimits {
+  /** Arrays/kvlists inside each other deeper than this refuse the record. */
+  maxDepth: number;
+  /** Bytes of strings, keys and scalars (8 each) one record may hold. */
+  maxBytes: number;
+}
+
+/** Why a record was refused: goes into the response's `partialSuccess.errorMessage`. */
+export class RecordRefused extends Error {}
+
+/** Counts the size of one record's values against `maxBytes`. */
+export class Budget {
+  private left: number;
+  constructor(private readonly limits: ValueLimits) {
+    this.left = limits.maxBytes;
+  }
+  get maxDepth(): number {
+    return this.limits.maxDepth;
+  }
+  spend(bytes: number, what: string): void {
+    this.left -= bytes;
+    if (this.left < 0) throw new RecordRefused(`${what} takes the record past maxRecordBytes (${this.limits.maxBytes} bytes)`);
+  }
+}
+
+const SCALAR_BYTES = 8;
+const TWO_32 = 4_294_967_296;
+
+/** An int64 as a JS number when exact, else as its decimal string. */
+export function int64Value(v: Int64): number | string {
+  if (typeof v === "number") return v;
+  // Exact below 2^53: the high word then fits in 21 bits (sign aside).
+  if (v.high >= -0x200000 && v.high < 0x200000) return v.toNumber();
+  return v.toString();
+}
+
+/** An int64/fixed64 as a (possibly rounded) number: for counts, sums and times. */
+export function int64Number(v: Int64 | undefined | null): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === "number") return v;
+  return v.unsigned ? (v.high >>> 0) * TWO_32 + (v.low >>> 0) : v.high * TWO_32 + (v.low >>> 0);
+}
+
+/** Nanoseconds since the epoch to milliseconds; undefined for 0 (the proto default: "unknown"). */
+export function nanosToMs(v: Int64 | undefined | null): number | undefined {
+  const ns = int64Number(v);
+  return ns > 0 ? ns / 1e6 : undefined;
+}
+
+/** `Date#toISOString` of ms since the epoch, or undefined when out of RFC 3339's range. */
+export function msToCreatedAt(ms: number | undefined): string | undefined {
+  if (ms === undefined || !(ms < 253_402_300_800_000)) return undefined;
+  return new Date(Math.trunc(ms)).toISOString();
+}
+
+/** Trace and span ids in lowercase hex (OTLP/JSON's form); undefined when empty or all zero (invalid ids). */
+export function idHex(id: Uint8Array | undefined | null): string | undefined {
+  if (!id || id.length === 0) return undefined;
+  let zero = true;
+  for (let i = 0; i < id.length; i++) if (id[i] !== 0) zero = false;
+  if (zero) return undefined;
+  return Buffer.from(id.buffer, id.byteOffset, id.length).toString("hex");
+}
+
+/** `client.address` -> `clientAddress` (CONTRACT 10: data keys camelCase). */
+export function dottedToCamel(key: string): string {
+  if (!key.includes(".")) return key;
+  return key.replace(/\.+([^.])/g, (_, c: string) => c.toUpperCase()).replace(/\.+$/, "");
+}
+
+/** An AnyValue as JSON; `depth` is 1 for a top-level attribute or body. */
+export function anyValueToJson(v: AnyValue | null | undefined, depth: number, budget: Budget, where: string): unknown {
+  if (!v) return null;
+  switch (v.value) {
+    case "stringValue":
+      budget.spend(v.stringValue!.length, where);
+      return v.stringValue;
+    case "boolValue":
+      budget.spend(SCALAR_BYTES, where);
+      return v.boolValue;
+    case "intValue":
+      budget.spend(SCALAR_BYTES, where);
+      return int64Value(v.intValue!);
+    case "doubleValue": {
+      budget.spend(SCALAR_BYTES, where);
+      const d = v.doubleValue!;
+      // JSON has no NaN or infinities: their names, as the proto3 JSON mapping writes them.
+      return Number.isFinite(d) ? d : String(d);
+    }
+    case "bytesValue":
+      budget.spend(v.bytesValue!.length, where);
+      return Buffer.from(v.bytesValue!.buffer, v.bytesValue!.byteOffset, v.bytesValue!.length).toString("base64");
+    case "arrayValue": {
+      if (depth >= budget.maxDepth) throw tooDeep(where, budget.maxDepth);
+      const values = v.arrayValue?.values ?? [];
+      const out = new Array<unknown>(values.length);
+      for (let i = 0; i < values.length; i++) {
+        budget.spend(SCALAR_BYTES, where);
+        out[i] = anyValueToJson(values[i], depth + 1, budget, where);
+      }
+      return out;
+    }
+    case "kvlistValue": {
+      if (depth >= budget.maxDepth) throw tooDeep(where, budget.maxDepth);
+      const out: Record<string, unknown> = {};
+      for (const kv of v.kvlistValue?.values ?? []) {
+        const key = kv.key ?? "";
+        budget.spend(key.length + SCALAR_BYTES, where);
+        out[key] = anyValueToJson(kv.value, depth + 1, budget, where);
+      }
+      return out;
+    }
+    default:
+      // An AnyValue with nothing set: the spec's "empty value".
+      return null;
+  }
+}
+
+/** Attributes as a data object, dotted keys camelCased, into `out` (later keys win, as in a map). */
+export function attributesInto(out: Record<string, unknown>, attrs: KeyValue[] | undefined, budget: Budget, skip?: string): Record<string, unknown> {
+  if (!attrs) return out;
+  for (let i = 0; i < attrs.length; i++) {
+    const kv = attrs[i];
+    const key = kv.key ?? "";
+    if (key === skip) continue;
+    budget.spend(key.length + SCALAR_BYTES, `attribute "${key.slice(0, 100)}"`);
+    out[dottedToCamel(key)] = anyValueToJson(kv.value, 1, budget, `attribute "${key.slice(0, 100)}"`);
+  }
+  return out;
+}
+
+/** The string value of attribute `key`, if it is one. */
+export function stringAttribute(attrs: KeyValue[] | undefined, key: string): string | undefined {
+  if (!attrs) return undefined;
+  for (const kv of attrs) if (kv.key === key && kv.value?.value === "stringValue") return kv.value.stringValue;
+  return undefined;
+}
+
+function tooDeep(where: string, max: number): RecordRefused {
+  return new RecordRefused(`${where} nests arrays/kvlists deeper than maxValueDepth (${max})`);
+}
