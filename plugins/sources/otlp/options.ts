@@ -49,11 +49,12 @@ export const OtlpOptions = z.strictObject({
   maxValueDepth: z
     .int()
     .min(1)
-    .max(64)
+    .max(30)
     .default(16)
     .describe(
       "Deepest nesting of array and kvlist values in an attribute or log body (1: no arrays or kvlists); a record nested deeper is refused " +
-        "and reported in the response's partialSuccess, the rest of the request is taken. Default 16, 1 to 64.",
+        "and reported in the response's partialSuccess, the rest of the request is taken. Default 16, 1 to 30 " +
+        "(a request nesting messages over 100 deep, protoc's limit, is refused whole with 400).",
     ),
   maxRecordBytes: z
     .int()
