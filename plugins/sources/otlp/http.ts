@@ -117,7 +117,7 @@ export class OtlpHttp {
         const message = type.fromObject(this.receiver.responseObject(signal, outcome));
         void reply.code(200).header("content-type", MEDIA[encoding]);
         if (encoding === "protobuf") void reply.send(Buffer.from(type.encode(message).finish()));
-        else void reply.send(JSON.stringify(type.toObject(message, { longs: String })));
+        else void reply.send(Buffer.from(JSON.stringify(type.toObject(message, { longs: String }))));
         return;
       }
       case "bad":
@@ -156,7 +156,7 @@ export class OtlpHttp {
     const statusType = this.receiver.schema.status;
     const body = { code: RPC_CODES[status] ?? 2, message: details };
     void reply.code(status).header("content-type", MEDIA[encoding]);
-    void reply.send(encoding === "protobuf" ? Buffer.from(statusType.encode(statusType.fromObject(body)).finish()) : JSON.stringify(body));
+    void reply.send(encoding === "protobuf" ? Buffer.from(statusType.encode(statusType.fromObject(body)).finish()) : Buffer.from(JSON.stringify(body)));
   }
 
   private rejectedCounter(status: number): Counter {
