@@ -20,6 +20,10 @@ import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import type { LiveEventInput } from "../../../core/index.js";
 import { createPlugin, type Services } from "../../../core/testing.js";
+import { DeliveryHub } from "../../../core/pipeline/delivery.js";
+import pino from "pino";
+import { asyncScheduler } from "rxjs";
+import { MetricsRegistry, type LiveEvent } from "../../../core/index.js";
 import otlp, { type OtlpSource } from "./index.js";
 import { OtlpSchema } from "./schema.js";
 
@@ -30,8 +34,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.http.closeAll()));
 });
 
-async function startOtlp(options: Record<string, unknown> = {}): Promise<{ source: OtlpSource; services: Services; url: string }> {
-  const { plugin, services } = createPlugin(otlp, { address: "127.0.0.1:0", ...options });
+async function startOtlp(options: Record<string, unknown> = {}, given: Partial<Services> = {}): Promise<{ source: OtlpSource; services: Services; url: string }> {
+  const { plugin, services } = createPlugin(otlp, { address: "127.0.0.1:0", ...options }, given);
   const source = plugin as OtlpSource;
   await source.start!();
   expect(await services.http.listenAll()).toEqual([]);
@@ -312,5 +316,30 @@ describe("OTLP/HTTP protocol", () => {
     expect(sub.closed).toBe(true);
     const late = await postJson(`${url}/v1/logs`, logsRequest([{ body: { stringValue: "late" } }]));
     expect([late.status, late.headers.get("retry-after")]).toEqual([503, "5"]);
+  });
+
+  it("answers 200 only once the batch is settled, 429 with Retry-After over maxPendingEvents, 503 when a sink failed it", async () => {
+    // One consumer per event that confirms nothing until told: the pipeline's view of a slow sink.
+    const metrics = new MetricsRegistry();
+    const delivery = new DeliveryHub({ metrics, scheduler: asyncScheduler, logger: pino({ level: "silent" }), defaultFanout: 1 });
+    const { source, services, url } = await startOtlp({ maxPendingEvents: 2 }, { metrics, delivery });
+    const got: LiveEvent[] = [];
+    const sub = source.events().subscribe((e) => got.push(e as LiveEvent));
+    let answered = false;
+    const first = postJson(`${url}/v1/logs`, logsRequest([{ body: { stringValue: "a" } }, { body: { stringValue: "b" } }])).finally(() => (answered = true));
+    await expect.poll(() => got.length).toBe(2);
+    const refused = await postJson(`${url}/v1/logs`, logsRequest([{ body: { stringValue: "c" } }]));
+    expect([refused.status, refused.headers.get("retry-after"), answered]).toEqual([429, "1", false]);
+    expect(JSON.parse(refused.bytes.toString()).message).toMatch(/at maxPendingEvents \(2\)/);
+    for (const e of got) delivery.release(e);
+    expect((await first).status).toBe(200);
+    // A sink that fails a batch: the exporter is told to retry it.
+    const second = postJson(`${url}/v1/logs`, logsRequest([{ body: { stringValue: "d" } }]));
+    await expect.poll(() => got.length).toBe(3);
+    delivery.fail("sinks.file", got[2], new Error("disk full"));
+    const failed = await second;
+    expect([failed.status, failed.headers.get("retry-after")]).toEqual([503, "5"]);
+    expect(services.metrics.counter("otlp.rejected-429").value).toBe(1);
+    sub.unsubscribe();
   });
 });
