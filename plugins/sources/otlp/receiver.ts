@@ -5,7 +5,7 @@ import { OtlpMetrics, type MetricsRequest } from "./metrics.js";
 import type { OtlpOptions } from "./options.js";
 import { mapLogs, mapTraces, type LogsRequest, type TracesRequest } from "./records.js";
 import { OtlpSchema, type Signal } from "./schema.js";
-import type { ValueLimits } from "./values.js";
+import { IsoTimes, KeyNames, type MapContext } from "./values.js";
 
 /** What became of one export request; HTTP and gRPC each say it their way. */
 export type Outcome =
@@ -29,7 +29,7 @@ const PARTIAL_FIELDS: Record<Signal, string> = { logs: "rejectedLogRecords", tra
 export class OtlpReceiver {
   readonly schema = new OtlpSchema();
   private readonly subscribers = new Set<Subscriber<LiveEventInput>>();
-  private readonly limits: ValueLimits;
+  private readonly limits: MapContext;
   private readonly metricsSink: OtlpMetrics;
   private readonly counted: Record<Signal, Counter>;
   private readonly refused: Counter;
@@ -40,7 +40,7 @@ export class OtlpReceiver {
     private readonly delivery: Delivery,
     metrics: MetricsRegistry,
   ) {
-    this.limits = { maxDepth: opts.maxValueDepth, maxBytes: opts.maxRecordBytes };
+    this.limits = { maxDepth: opts.maxValueDepth, maxBytes: opts.maxRecordBytes, names: new KeyNames(), times: new IsoTimes() };
     this.metricsSink = new OtlpMetrics(metrics, opts);
     this.counted = {
       logs: metrics.counter("otlp.log-records", "Log records taken by otlp sources"),

@@ -3,10 +3,10 @@ import fc from "fast-check";
 import { decodeJson, decodeProtobuf } from "./decode.js";
 import { mapLogs, mapTraces, severityName, type LogsRequest, type TracesRequest } from "./records.js";
 import { OtlpSchema } from "./schema.js";
-import { dottedToCamel } from "./values.js";
+import { dottedToCamel, IsoTimes, KeyNames } from "./values.js";
 
 const schema = new OtlpSchema();
-const limits = { maxDepth: 4, maxBytes: 10_000 };
+const limits = { maxDepth: 4, maxBytes: 10_000, names: new KeyNames(), times: new IsoTimes() };
 const logsType = schema.signals.logs.request;
 const tracesType = schema.signals.traces.request;
 
@@ -108,6 +108,16 @@ describe("log records (CONTRACT 10)", () => {
     ]);
     expect(severityName(0)).toBeUndefined();
     expect(mapLogs(oneRecord({ severityText: "ERROR" }), limits).events[0].data.severity).toBe("err");
+  });
+
+  it("formats times as Date#toISOString does (property)", () => {
+    const times = new IsoTimes();
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 253_402_300_799_999 }), (ms) => {
+        expect(times.format(ms + 0.5)).toBe(new Date(ms).toISOString());
+      }),
+    );
+    expect(times.format(253_402_300_800_000)).toBeUndefined();
   });
 
   it("camelCases dotted keys", () => {

@@ -5,14 +5,14 @@ import {
   Budget,
   idHex,
   int64Number,
-  msToCreatedAt,
   nanosToMs,
   RecordRefused,
   stringAttribute,
+  valueKind,
   type AnyValue,
   type Int64,
   type KeyValue,
-  type ValueLimits,
+  type MapContext,
 } from "./values.js";
 
 /** The fields of the decoded OTLP messages (logs/v1, trace/v1) that CONTRACT 10 maps. */
@@ -100,7 +100,7 @@ const STATUS_CODES = ["unset", "ok", "error"] as const;
  * Per resource, its attributes rendered once (CONTRACT 10 `resource`); each event gets its
  * own shallow copy, so an operator that edits one event's data touches no other.
  */
-function resourceData(resource: Resource | null | undefined, limits: ValueLimits): Record<string, unknown> | RecordRefused {
+function resourceData(resource: Resource | null | undefined, limits: MapContext): Record<string, unknown> | RecordRefused {
   try {
     return attributesInto({}, resource?.attributes, new Budget(limits));
   } catch (err) {
@@ -110,7 +110,7 @@ function resourceData(resource: Resource | null | undefined, limits: ValueLimits
 }
 
 /** CONTRACT 10: one event per log record. */
-export function mapLogs(req: LogsRequest, limits: ValueLimits): Mapped {
+export function mapLogs(req: LogsRequest, limits: MapContext): Mapped {
   const events: LiveEventInput[] = [];
   let rejected = 0;
   let firstError: string | undefined;
@@ -146,7 +146,7 @@ export function mapLogs(req: LogsRequest, limits: ValueLimits): Mapped {
   return { events, rejected, firstError };
 }
 
-function logEvent(rec: LogRecord, limits: ValueLimits): LiveEventInput {
+function logEvent(rec: LogRecord, limits: MapContext): LiveEventInput {
   const budget = new Budget(limits);
   // The event name: the record's own field (OTLP 1.5+), else the `event.name` attribute
   // (older SDKs); either way it names the type and leaves data.
@@ -161,19 +161,20 @@ function logEvent(rec: LogRecord, limits: ValueLimits): LiveEventInput {
   if (spanId !== undefined) data.spanId = spanId;
   let text: string | undefined;
   const body = rec.body;
-  if (body && body.value === "stringValue") {
-    budget.spend(body.stringValue!.length, "body");
-    text = body.stringValue;
-  } else if (body && body.value !== undefined) data.body = anyValueToJson(body, 1, budget, "body");
+  const bodyKind = body ? valueKind(body) : undefined;
+  if (bodyKind === "stringValue") {
+    budget.spend(body!.stringValue!.length, "body");
+    text = body!.stringValue;
+  } else if (bodyKind !== undefined) data.body = anyValueToJson(body, 1, budget, "body");
   const e: LiveEventInput = { type: (name !== undefined ? toEventType(name) : undefined) ?? "otel.log", data };
   if (text !== undefined) e.text = text;
-  const createdAt = msToCreatedAt(nanosToMs(rec.timeUnixNano) ?? nanosToMs(rec.observedTimeUnixNano));
+  const createdAt = limits.times.format(nanosToMs(rec.timeUnixNano) ?? nanosToMs(rec.observedTimeUnixNano));
   if (createdAt !== undefined) e.createdAt = createdAt;
   return e;
 }
 
 /** CONTRACT 10: one `otel.span` event per span, then one `otel.span-event` per span event. */
-export function mapTraces(req: TracesRequest, limits: ValueLimits): Mapped {
+export function mapTraces(req: TracesRequest, limits: MapContext): Mapped {
   const events: LiveEventInput[] = [];
   let rejected = 0;
   let firstError: string | undefined;
@@ -212,7 +213,7 @@ export function mapTraces(req: TracesRequest, limits: ValueLimits): Mapped {
   return { events, rejected, firstError };
 }
 
-function spanEvents(span: Span, limits: ValueLimits): LiveEventInput[] {
+function spanEvents(span: Span, limits: MapContext): LiveEventInput[] {
   const budget = new Budget(limits);
   const name = span.name ?? "";
   budget.spend(name.length, "name");
@@ -233,7 +234,7 @@ function spanEvents(span: Span, limits: ValueLimits): LiveEventInput[] {
   if (span.status?.message) data.statusMessage = span.status.message;
   const out: LiveEventInput[] = [];
   const e: LiveEventInput = { type: "otel.span", text: name, data };
-  const createdAt = msToCreatedAt(nanosToMs(span.startTimeUnixNano));
+  const createdAt = limits.times.format(nanosToMs(span.startTimeUnixNano));
   if (createdAt !== undefined) e.createdAt = createdAt;
   out.push(e);
   for (const ev of span.events ?? []) {
@@ -244,7 +245,7 @@ function spanEvents(span: Span, limits: ValueLimits): LiveEventInput[] {
     if (traceId !== undefined) evData.traceId = traceId;
     if (spanId !== undefined) evData.spanId = spanId;
     const se: LiveEventInput = { type: "otel.span-event", text: evName, data: evData };
-    const at = msToCreatedAt(nanosToMs(ev.timeUnixNano));
+    const at = limits.times.format(nanosToMs(ev.timeUnixNano));
     if (at !== undefined) se.createdAt = at;
     out.push(se);
   }

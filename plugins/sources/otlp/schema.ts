@@ -33,3 +33,4 @@ export class OtlpSchema {
     this.status = root.lookupType("google.rpc.Status");
   }
 }
+
