@@ -80,7 +80,7 @@ function hexIds(node: Record<string, unknown>, path: readonly string[], at: numb
   const here = where === "" ? key : `${where}.${key}`;
   if (child === undefined || child === null) return undefined;
   if (isObject(child)) return hexIds(child, path, at + 1, here);
-  if (!Array.isArray(child)) return `${here}: expected ${/s$/.test(key) ? "an array" : "an object"}, got ${typeof child}`;
+  if (!Array.isArray(child)) return `${here}: expected ${key.endsWith("s") ? "an array" : "an object"}, got ${typeof child}`;
   for (let i = 0; i < child.length; i++) {
     const item: unknown = child[i];
     if (!isObject(item)) return `${here}[${i}]: expected an object, got ${item === null ? "null" : typeof item}`;

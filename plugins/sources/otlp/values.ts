@@ -196,10 +196,10 @@ export function anyValueToJson(v: AnyValue | null | undefined, depth: number, bu
     case "arrayValue": {
       if (depth >= budget.maxDepth) throw tooDeep(where, budget.maxDepth);
       const values = v.arrayValue?.values ?? [];
-      const out = new Array<unknown>(values.length);
+      const out: unknown[] = [];
       for (let i = 0; i < values.length; i++) {
         budget.spend(SCALAR_BYTES, where);
-        out[i] = anyValueToJson(values[i], depth + 1, budget, where);
+        out.push(anyValueToJson(values[i], depth + 1, budget, where));
       }
       return out;
     }
