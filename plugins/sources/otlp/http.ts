@@ -80,7 +80,8 @@ export class OtlpHttp {
           const problem = this.authProblem(req.headers.authorization);
           if (problem !== undefined) return this.reject(req, reply, 401, problem);
           if (this.receiver.isDraining) return this.reject(req, reply, 503, "the source is shutting down and takes no more exports");
-          if (this.receiver.isFull) return this.reject(req, reply, 429, this.receiver.fullDetails());
+          // Metrics become no events: a pipeline full of events does not hold them up.
+          if (signal !== "metrics" && this.receiver.isFull) return this.reject(req, reply, 429, this.receiver.fullDetails());
           if (encodingOf(req.headers["content-type"]) === undefined) return this.unsupported(req, reply);
           done();
         },

@@ -76,7 +76,8 @@ export class OtlpReceiver {
 
   async receive(signal: Signal, encoding: Encoding, body: Buffer): Promise<Outcome> {
     if (this.draining) return { kind: "unavailable", details: "the source is shutting down and takes no more exports" };
-    if (this.delivery.full) return { kind: "full", details: this.fullDetails() };
+    // Checked again after the body arrived (for gRPC, here only); metrics make no events.
+    if (signal !== "metrics" && this.delivery.full) return { kind: "full", details: this.fullDetails() };
     const type = this.schema.signals[signal].request;
     const decoded = encoding === "protobuf" ? decodeProtobuf(type, body) : decodeJson(type, signal, body);
     if (!decoded.ok) return { kind: "bad", details: decoded.details };
