@@ -5,7 +5,6 @@
  * whole trace belongs to the live-view issue and is not tested here.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import net from "node:net";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { SeverityNumber } from "@opentelemetry/api-logs";
@@ -16,18 +15,8 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { freePort } from "../../../core/testing.js";
 import { ROOT, livetap, tempDir, writeConfig, type Run } from "../../../test/cli/harness.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Reads SSE `trace` frames until `n` events arrived; `onPing` runs at the first `ping` (the stream is live). */
 async function readEvents(url: string, n: number, signal: AbortSignal, onPing: () => void): Promise<Record<string, unknown>[]> {
