@@ -96,4 +96,6 @@ describe("otlp -> sse, end to end (examples/otel-to-sse.json)", () => {
     expect(Number(line!.split(" ")[1])).toBe(42);
     expect(text).toMatch(/^otlp[._]log[_-]records(_total)? 1$/m);
   });
+
+  it.todo("an sse sink with follow=traceId shows a whole trace once one span matches (needs the live-view issue's follow)");
 });
