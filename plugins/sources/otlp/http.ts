@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { SecretSet, type Counter, type Logger, type MetricsRegistry } from "../../../core/index.js";
-import { inflateBody } from "../../../core/lib/inflate.js";
+import { inflateBody, SecretSet, type Counter, type Logger, type MetricsRegistry } from "../../../core/index.js";
 import { encodingOf, type Encoding } from "./decode.js";
 import type { OtlpOptions } from "./options.js";
 import type { OtlpReceiver, Outcome } from "./receiver.js";
