@@ -8,6 +8,7 @@ import stdin from "./sources/stdin/index.js";
 import webhook from "./sources/webhook/index.js";
 import fileSource from "./sources/file/index.js";
 import syslog from "./sources/syslog/index.js";
+import otlp from "./sources/otlp/index.js";
 import blackhole from "./sinks/blackhole/index.js";
 import consoleSink from "./sinks/console/index.js";
 import file from "./sinks/file/index.js";
@@ -24,6 +25,7 @@ export const builtinPlugins: PluginDefinition[] = [
   webhook,
   fileSource,
   syslog,
+  otlp,
   // operators
   filter,
   sample,
