@@ -55,3 +55,6 @@ export { utf8Boundary, utf8End } from "./lib/utf8.js";
 export { SecretSet } from "./lib/secret-set.js";
 export { inflateBody, SUPPORTED_ENCODINGS, type InflateResult } from "./lib/inflate.js";
 export { FailureBackoff, DEFAULT_FAILURE_BACKOFF, type FailureBackoffOptions } from "./lib/failure-backoff.js";
+export { compareEventIds, NO_HISTORY, type History, type HistoryPage, type HistoryQuery, type SourceHistory } from "./history.js";
+// NATS connection options and connect logic shared by the nats sink and source (the lead moves these to core/kit.ts).
+export * from "./lib/nats/index.js";

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { LiveEvent, LiveEventInput } from "./event.js";
 import type { PluginCommand } from "./command.js";
 import { formatProblem } from "./problem-text.js";
+import type { HistoryQuery, SourceHistory } from "./history.js";
 
 /**
  * A source produces events. The observable is cold: subscribing starts it (opens sockets,
@@ -30,6 +31,11 @@ export interface Source {
    * without start().
    */
   stop?(): Promise<void>;
+  /**
+   * Optional: past events, for sinks downstream that need more than they kept (see
+   * `History`). Resolves undefined when the query is not this source's (an id it never gave).
+   */
+  history?(query: HistoryQuery): Promise<SourceHistory | undefined>;
 }
 
 /** An operator maps the event stream: a plain RxJS operator function. */

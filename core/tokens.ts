@@ -4,6 +4,7 @@ import type { CheckpointStore } from "./state/checkpoints.js";
 import type { HttpServers } from "./http/pool.js";
 import type { MetricsRegistry } from "./metrics/registry.js";
 import type { Delivery } from "./delivery.js";
+import type { History } from "./history.js";
 
 /**
  * DI tokens. `Symbol.for` so a plugin package that bundles its own copy of livetap's API
@@ -26,3 +27,10 @@ export const CHECKPOINTS: Token<CheckpointStore> = token("checkpoints");
 export const HTTP_SERVERS: Token<HttpServers> = token("http");
 /** Delivery acknowledgements, scoped to the component (see `Delivery`). */
 export const DELIVERY: Token<Delivery> = token("delivery");
+/** Past events from the sources upstream of a sink (see `History`), scoped to the sink. */
+export const HISTORY: Token<History> = token("history");
+/**
+ * True under `livetap validate`: start() only checks, so it reports as a problem what `run`
+ * would merely wait for (an unreachable server).
+ */
+export const DRY_RUN: Token<boolean> = token("dry-run");

@@ -9,10 +9,12 @@ import webhook from "./sources/webhook/index.js";
 import fileSource from "./sources/file/index.js";
 import syslog from "./sources/syslog/index.js";
 import otlp from "./sources/otlp/index.js";
+import natsSource from "./sources/nats/index.js";
 import blackhole from "./sinks/blackhole/index.js";
 import consoleSink from "./sinks/console/index.js";
 import file from "./sinks/file/index.js";
 import sse from "./sinks/sse/index.js";
+import natsSink from "./sinks/nats/index.js";
 import filter from "./operators/filter/index.js";
 import sample from "./operators/sample/index.js";
 import throttle from "./operators/throttle/index.js";
@@ -26,6 +28,7 @@ export const builtinPlugins: PluginDefinition[] = [
   fileSource,
   syslog,
   otlp,
+  natsSource,
   // operators
   filter,
   sample,
@@ -36,4 +39,5 @@ export const builtinPlugins: PluginDefinition[] = [
   consoleSink,
   file,
   sse,
+  natsSink,
 ];

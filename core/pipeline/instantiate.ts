@@ -4,7 +4,8 @@ import { asyncScheduler, type SchedulerLike } from "rxjs";
 import pino, { type Logger } from "pino";
 import { join } from "node:path";
 import type { PluginDefinition, PluginInstanceOf, PluginKind } from "../plugin.js";
-import { CHECKPOINTS, DELIVERY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, SCHEDULER } from "../tokens.js";
+import { CHECKPOINTS, DELIVERY, DRY_RUN, HISTORY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, SCHEDULER } from "../tokens.js";
+import { NO_HISTORY, type History } from "../history.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import { FileCheckpointStore, ReadOnlyCheckpointStore, type CheckpointStore } from "../state/checkpoints.js";
 import { HttpServerPool, type HttpServers } from "../http/pool.js";
@@ -19,8 +20,13 @@ export interface Services {
   dataDir: string;
   /** Delivery acknowledgements: one hub per pipeline, a `Delivery` per component. */
   delivery: DeliveryHub;
-  /** validate's dry start: components read their checkpoints but never write them. */
+  /** validate's dry start: components read their checkpoints but never write them, and check without waiting (see `DRY_RUN`). */
   dryRun?: boolean;
+}
+
+/** Per-component services the pipeline adds (the sink's view of history). */
+export interface ComponentServices {
+  history?: History;
 }
 
 export function defaultServices(overrides: Partial<Services> = {}): Services {
@@ -52,6 +58,7 @@ export function instantiate<K extends PluginKind>(
   parent: DependencyContainer = rootContainer.createChildContainer(),
   /** Told the component's checkpoint store when the component asks for one (to probe it at startup). */
   onCheckpoints?: (store: FileCheckpointStore) => void,
+  own: ComponentServices = {},
 ): PluginInstanceOf[K] {
   const path = `${KIND_FOLDER[definition.kind]}.${name}`;
   const c = parent.createChildContainer();
@@ -74,6 +81,8 @@ export function instantiate<K extends PluginKind>(
   c.register(CHECKPOINTS, { useFactory: checkpoints });
   c.register(HTTP_SERVERS, { useValue: http });
   c.register(DELIVERY, { useValue: services.delivery.forComponent(path, definition.kind, options) });
+  c.register(DRY_RUN, { useValue: services.dryRun === true });
+  c.register(HISTORY, { useValue: own.history ?? NO_HISTORY });
   const Plugin = definition.plugin;
   if (Plugin.inject) {
     // Plain JS plugins list their tokens instead of using decorators.

@@ -23,6 +23,7 @@ import { toEventType } from "../lib/record.js";
 import { instantiate, type Services } from "./instantiate.js";
 import { DeliveryHub, carryReceipt } from "./delivery.js";
 import { SinkInput } from "./sink-input.js";
+import { HistoryRouter } from "./history.js";
 import type { Counter } from "../metrics/registry.js";
 import type { FileCheckpointStore } from "../state/checkpoints.js";
 
@@ -108,10 +109,18 @@ export class Pipeline {
     const problems: Problem[] = [];
     const parent = rootContainer.createChildContainer();
     const stores: { config: ComponentConfig; store: FileCheckpointStore }[] = [];
+    const history = new HistoryRouter(this.config, this.services, parent, (name) => this.built.find((b) => b.config.name === name)?.source);
     for (const c of this.config.components) {
       try {
-        const instance = instantiate(c.definition, c.options, dry ? { ...this.services, dryRun: true } : this.services, c.name, parent, (store) =>
-          stores.push({ config: c, store }),
+        const own = c.kind === "sink" ? { history: history.forSink(c) } : {};
+        const instance = instantiate(
+          c.definition,
+          c.options,
+          dry ? { ...this.services, dryRun: true } : this.services,
+          c.name,
+          parent,
+          (store) => stores.push({ config: c, store }),
+          own,
         );
         this.built.push({ config: c, [c.kind]: instance });
       } catch (err) {

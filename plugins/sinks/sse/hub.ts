@@ -1,12 +1,15 @@
 import type { SchedulerLike, Subscription } from "rxjs";
-import type { LiveEvent, Logger } from "../../../core/index.js";
+import { NO_HISTORY, type History, type LiveEvent, type Logger } from "../../../core/index.js";
 import type { TraceClient, TraceClientHooks } from "./client.js";
 import { GAP_FRAME } from "./frames.js";
+import { LiveBuffer, replayHistory } from "./history-replay.js";
 import { ReplayRing, whyUnserialisable } from "./replay-ring.js";
 
 export interface HubOptions {
   batchWindowMs: number;
   replayEvents: number;
+  /** A history replay's page, and its live buffer (default 10000). */
+  clientBufferEvents?: number;
 }
 
 /**
@@ -23,20 +26,30 @@ export class TraceHub {
   /** Clients with queued events waiting for the batch window. */
   private readonly pending = new Set<TraceClient>();
   private readonly ring: ReplayRing;
+  /** Clients whose history is being replayed: live events wait in their buffer meanwhile. */
+  private readonly resuming = new Map<TraceClient, LiveBuffer>();
+  private readonly drainWaiters = new Map<TraceClient, () => void>();
   private flushAction: Subscription | undefined;
   private settleWaiters: (() => void)[] = [];
   private unserialisable = 0;
 
   readonly hooks: TraceClientHooks = {
     queued: (c) => this.queued(c),
-    settled: () => this.checkSettled(),
-    closed: (c) => this.remove(c),
+    settled: (c) => {
+      this.wakeDrained(c);
+      this.checkSettled();
+    },
+    closed: (c) => {
+      this.wakeDrained(c);
+      this.remove(c);
+    },
   };
 
   constructor(
     private readonly opts: HubOptions,
     private readonly scheduler: SchedulerLike,
     private readonly log: Logger,
+    private readonly history: History = NO_HISTORY,
   ) {
     this.ring = new ReplayRing(opts.replayEvents);
   }
@@ -47,6 +60,7 @@ export class TraceHub {
 
   publish(event: LiveEvent): void {
     this.ring.push(event);
+    if (this.resuming.size > 0) this.bufferForResuming(event);
     if (this.clients.size === 0) return;
     let json: string | undefined;
     let bytes = 0;
@@ -68,19 +82,66 @@ export class TraceHub {
    * Synchronous, so no event published meanwhile can fall between replay and live.
    */
   attach(client: TraceClient, lastEventId: string | undefined, now: number): void {
-    if (lastEventId !== undefined) {
-      const replay = (event: LiveEvent, pos: number) => {
-        if (!client.matches(event)) return;
-        const json = this.ring.jsonAt(pos, event);
-        if (json !== null) client.offer(event.id, json, Buffer.byteLength(json));
-      };
-      if (!this.ring.forEachAfter(lastEventId, replay)) {
-        client.connection.write(GAP_FRAME, now);
-        this.ring.forEach(replay);
-      }
+    if (lastEventId !== undefined && !this.ring.forEachAfter(lastEventId, this.replayer(client))) {
+      // Not in the ring: the sink's history (JetStream behind a nats source) may have it.
+      if (this.history.available) return void this.resume(client, lastEventId);
+      this.gapAndRing(client, now);
     }
     this.clients.add(client);
     client.flush(); // replayed events need not wait for a batch window
+  }
+
+  private replayer(client: TraceClient): (event: LiveEvent, pos: number) => void {
+    return (event, pos) => {
+      if (!client.matches(event)) return;
+      const json = this.ring.jsonAt(pos, event);
+      if (json !== null) client.offer(event.id, json, Buffer.byteLength(json));
+    };
+  }
+
+  private gapAndRing(client: TraceClient, now: number): void {
+    client.connection.write(GAP_FRAME, now);
+    this.ring.forEach(this.replayer(client));
+  }
+
+  /** Replays from history, then joins the live clients; live events meanwhile are buffered and deduplicated at the seam. */
+  private async resume(client: TraceClient, lastEventId: string): Promise<void> {
+    const capacity = this.opts.clientBufferEvents ?? 10_000;
+    const live = new LiveBuffer(capacity);
+    this.resuming.set(client, live);
+    const end = await replayHistory(this.history, { afterId: lastEventId, limit: capacity }, client, live, {
+      drained: (c) => this.drained(c),
+      gap: (c) => c.connection.write(GAP_FRAME, this.scheduler.now()),
+    }, this.log);
+    this.resuming.delete(client);
+    if (client.connection.isClosed) return;
+    if (end.ok) live.flushAfter(end.lastId, client);
+    else this.gapAndRing(client, this.scheduler.now()); // the ring holds what was buffered too
+    this.clients.add(client);
+    client.flush();
+  }
+
+  private bufferForResuming(event: LiveEvent): void {
+    let json: string | null | undefined;
+    for (const [client, live] of this.resuming) {
+      if (!client.matches(event)) continue;
+      json ??= this.ring.jsonAt(this.ring.newest, event);
+      if (json === null) return;
+      live.push(event.id, json);
+    }
+  }
+
+  private drained(client: TraceClient): Promise<void> {
+    if (client.settled) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.set(client, resolve));
+  }
+
+  private wakeDrained(client: TraceClient): void {
+    const wake = this.drainWaiters.get(client);
+    if (wake && client.settled) {
+      this.drainWaiters.delete(client);
+      wake();
+    }
   }
 
   /**
@@ -101,6 +162,7 @@ export class TraceHub {
     this.cancelFlush();
     this.pending.clear();
     this.clients.clear();
+    this.resuming.clear();
     this.resolveWaiters();
   }
 

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
 import {
   defineSink,
+  HISTORY,
   HTTP_SERVERS,
   inject,
   injectable,
@@ -14,6 +15,7 @@ import {
   SCHEDULER,
   type BoundServer,
   type CompiledFilter,
+  type History,
   type HttpServers,
   type LiveEvent,
   type Logger,
@@ -59,12 +61,13 @@ export class SseSink implements Sink {
     @inject(METRICS) private readonly metrics: MetricsRegistry,
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
     @inject(LOGGER) private readonly log: Logger,
+    @inject(HISTORY) history: History,
   ) {
     this.auth = new StreamAuth(opts.auth, () => scheduler.now(), {
       counter: metrics.counter("sse.auth-failures", "Requests refused for wrong credentials (a request without any is not counted)"),
       log,
     });
-    this.hub = new TraceHub(opts, scheduler, log);
+    this.hub = new TraceHub(opts, scheduler, log, history);
     this.clients = new ClientSet(opts, scheduler, metrics.gauge("sse.clients", "Open SSE streams (events and metrics)"));
     this.exporter = new PrometheusExporter(metrics);
     this.stats = {

@@ -1,0 +1,230 @@
+import { randomBytes } from "node:crypto";
+import type { Observable, SchedulerLike, Subscription } from "rxjs";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  backoffMs,
+  componentMetricId,
+  DELIVERY,
+  DRY_RUN,
+  eventToJson,
+  inject,
+  injectable,
+  LOGGER,
+  METRICS,
+  NatsLink,
+  OPTIONS,
+  SCHEDULER,
+  subjectTemplate,
+  type Counter,
+  type Delivery,
+  type LiveEvent,
+  type Logger,
+  type MetricsRegistry,
+  type Sink,
+} from "../../../core/index.js";
+import type { NatsSinkOptions } from "./options.js";
+import { ensureStream } from "./stream.js";
+
+interface Pending {
+  event: LiveEvent;
+  /** Arrival order: retried events go out again in their original order. */
+  ordinal: number;
+}
+
+/**
+ * Publishes every event to JetStream and confirms it on its PubAck (CONTRACT 7, 8).
+ *
+ * At most `maxInFlight` publishes await their ack; later events wait here in arrival order.
+ * That wait is bounded by the sources' `maxPendingEvents` (an event is pending until its ack),
+ * so a slow or absent server backs the pipeline up instead of growing memory. A publish that
+ * times out, or meets no JetStream (server restarting, no leader yet), is sent again after a
+ * backoff with the same `Nats-Msg-Id`, so JetStream's duplicate window stores it once.
+ */
+@injectable()
+export class NatsSink implements Sink {
+  readonly acknowledges = true;
+  private readonly link: NatsLink;
+  private readonly subjectOf: (type: string) => string;
+  /** Per process, so two nodes' equal local ids never look like one message to the dedup window. */
+  private readonly msgIdPrefix = randomBytes(6).toString("base64url");
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private retries: Pending[] = [];
+  private inFlight = 0;
+  private ordinal = 0;
+  private js: JetStreamClient | undefined;
+  private maxPayload = 1024 * 1024;
+  private retryAttempt = 0;
+  private retryTimer: Subscription | undefined;
+  private input: Subscription | undefined;
+  private inputDone = false;
+  private finish: (() => void) | undefined;
+  private stopped = false;
+  private readonly published: Counter;
+  private readonly oversized: Counter;
+  private readonly failures: Counter;
+  private readonly retried: Counter;
+
+  constructor(
+    @inject(OPTIONS) private readonly opts: NatsSinkOptions,
+    @inject(LOGGER) private readonly log: Logger,
+    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
+    @inject(DELIVERY) private readonly delivery: Delivery,
+    @inject(DRY_RUN) private readonly dryRun: boolean,
+  ) {
+    this.subjectOf = subjectTemplate(opts.subject);
+    this.link = new NatsLink(opts, log, scheduler, { onConnected: (nc) => this.onConnected(nc) });
+    const id = (suffix: string) => componentMetricId(log, suffix) ?? `nats.${suffix}`;
+    this.published = metrics.counter(id("published"), "Events this nats sink published and JetStream acknowledged");
+    this.oversized = metrics.counter(id("oversized"), "Events over the server's max payload, not published (logged)");
+    this.failures = metrics.counter(id("failures"), "Publishes JetStream refused for good (the event is failed, its source may retry)");
+    this.retried = metrics.counter(id("retries"), "Publishes sent again after a timeout or a server restart");
+  }
+
+  start(): Promise<void> {
+    return this.link.start(this.dryRun);
+  }
+
+  consume(events: Observable<LiveEvent>): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.finish = resolve;
+      this.link.ready.then(
+        () => this.pump(),
+        (err: unknown) => {
+          if (!this.stopped) reject(err);
+        },
+      );
+      this.input = events.subscribe({
+        next: (event) => {
+          this.queue.push({ event, ordinal: this.ordinal++ });
+          this.pump();
+        },
+        error: (err: unknown) => reject(err),
+        complete: () => {
+          this.inputDone = true;
+          this.checkDone();
+        },
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.input?.unsubscribe();
+    this.retryTimer?.unsubscribe();
+    // What is still unacked stays unsettled: its source re-reads or redelivers it.
+    await this.link.close();
+    this.finish?.();
+  }
+
+  private async onConnected(nc: NatsConnection): Promise<void> {
+    const { jetstream, jetstreamManager } = await import("@nats-io/jetstream");
+    let jsm;
+    try {
+      jsm = await jetstreamManager(nc);
+    } catch (err) {
+      throw jetStreamMissing(nc, err);
+    }
+    await ensureStream(jsm, this.opts, this.log);
+    this.maxPayload = nc.info?.max_payload ?? this.maxPayload;
+    this.js = jetstream(nc, { timeout: this.opts.publishTimeoutMs });
+  }
+
+  private get waiting(): number {
+    return this.queue.length - this.head + this.retries.length;
+  }
+
+  private pump(): void {
+    if (!this.js || this.retryTimer || this.stopped) return;
+    if (this.retries.length > 0) {
+      this.retries.sort((a, b) => a.ordinal - b.ordinal);
+      this.queue.splice(this.head, 0, ...this.retries);
+      this.retries = [];
+    }
+    while (this.inFlight < this.opts.maxInFlight && this.head < this.queue.length) {
+      const p = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as never;
+      this.publish(p);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.checkDone();
+  }
+
+  private publish(p: Pending): void {
+    const { event } = p;
+    const json = eventToJson(event);
+    const payload = Buffer.from(json);
+    if (payload.length > this.maxPayload) return this.skipOversized(event, payload.length);
+    this.inFlight++;
+    this.js!.publish(this.subjectOf(event.type), payload, { msgID: `${this.msgIdPrefix}.${event.id}`, timeout: this.opts.publishTimeoutMs }).then(
+      () => {
+        this.inFlight--;
+        this.retryAttempt = 0;
+        this.published.inc();
+        this.delivery.confirm(event);
+        this.pump();
+      },
+      (err: unknown) => {
+        this.inFlight--;
+        if (this.stopped) return;
+        if (isRetriable(err)) {
+          this.retried.inc();
+          this.retries.push(p);
+          this.scheduleRetry(err);
+        } else {
+          this.failures.inc();
+          this.log.error({ err: errText(err), id: event.id, type: event.type }, `JetStream refused event ${event.id}: ${errText(err)}`);
+          this.delivery.fail(event, err);
+          this.pump();
+        }
+      },
+    );
+  }
+
+  private scheduleRetry(err: unknown): void {
+    if (this.retryTimer) return;
+    const delay = backoffMs(this.retryAttempt++);
+    if (this.retryAttempt <= 3 || this.retryAttempt % 10 === 0) {
+      this.log.warn({ err: errText(err), waiting: this.waiting, inFlight: this.inFlight }, `publish not acknowledged (${errText(err)}); sending again in ${delay} ms`);
+    }
+    this.retryTimer = this.scheduler.schedule(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, delay);
+  }
+
+  private skipOversized(event: LiveEvent, bytes: number): void {
+    this.oversized.inc();
+    // Settled on purpose: retrying cannot make it fit, and a file source would re-read it forever.
+    this.delivery.drop(event);
+    if (this.oversized.value <= 10 || this.oversized.value % 1000 === 0) {
+      this.log.warn({ id: event.id, type: event.type, bytes, maxPayload: this.maxPayload }, `event ${event.id} is ${bytes} bytes, over the server's max payload of ${this.maxPayload}: not published`);
+    }
+  }
+
+  private checkDone(): void {
+    if (this.inputDone && this.inFlight === 0 && this.waiting === 0) this.finish?.();
+  }
+}
+
+function jetStreamMissing(nc: NatsConnection, err: unknown) {
+  return new Error(`JetStream is not available on ${nc.getServer()} (start nats-server with -js): ${errText(err)}`);
+}
+
+/** Worth sending again: the server did not answer (restarting, no stream leader yet, disconnected). */
+function isRetriable(err: unknown): boolean {
+  const name = (err as { name?: string })?.name ?? "";
+  if (["TimeoutError", "NoRespondersError", "ConnectionError", "RequestError", "DrainingConnectionError"].includes(name)) return true;
+  return /timeout|no responders|disconnect|connection|503/i.test(errText(err));
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

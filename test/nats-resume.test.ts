@@ -1,0 +1,154 @@
+/**
+ * Any-node resume (CONTRACT 8): an sse sink fed by a nats source answers a Last-Event-ID its
+ * ring no longer holds from JetStream, through fresh operators, with no duplicate at the
+ * seam; another stream's id or one past retention gets the gap frame. Real nats-server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { LiveEvent } from "../core/index.js";
+import { NatsServer } from "./support/nats-server.js";
+import { collected, feeds, probes, startPipeline, until, type Run } from "./support/pipeline-run.js";
+import { StreamReader } from "../plugins/sinks/sse/test-support.js";
+import type { SseSink } from "../plugins/sinks/sse/index.js";
+
+let server: NatsServer;
+let nc: NatsConnection;
+beforeAll(async () => {
+  server = await NatsServer.start();
+  nc = await connect({ servers: server.url });
+});
+afterAll(async () => {
+  await nc?.close();
+  await server?.stop();
+});
+
+/** An ingest pipeline (feed -> nats) and an edge (nats -> [operators] -> sse with a tiny ring). */
+async function cluster(stream: string, edgeOperators: Record<string, unknown> = {}, sseInput = "bus", createStream: Record<string, unknown> | null = { storage: "memory" }, sseExtra: Record<string, unknown> = {}) {
+  const bus = { servers: [server.url], stream };
+  const ingest = await startPipeline({
+    sources: { in: { type: "feed", name: `${stream}-in` } },
+    sinks: { bus: { type: "nats", inputs: ["in"], ...bus, subject: `${stream.toLowerCase()}.{type}`, ...(createStream ? { createStream } : {}) } },
+  });
+  const edge = await startPipeline({
+    sources: { bus: { type: "nats", ...bus } },
+    operators: edgeOperators,
+    sinks: {
+      live: { type: "sse", inputs: [sseInput], address: "127.0.0.1:0", replayEvents: 5, batchWindowMs: 5, ...sseExtra },
+      seen: { type: "collect", inputs: [sseInput], name: `${stream}-seen` },
+      probe: { type: "history-probe", inputs: [sseInput], name: `${stream}-probe` },
+    },
+  });
+  const feed = feeds.get(`${stream}-in`)!;
+  const seen = () => collected.get(`${stream}-seen`) ?? [];
+  const url = `${sseUrl(edge)}/api/telemetry/traces/live`;
+  return { ingest, edge, feed, seen, url, stop: () => Promise.all([ingest.pipeline.stop(), edge.pipeline.stop()]) };
+}
+
+function sseUrl(run: Run): string {
+  const sink = (run.pipeline as unknown as { built: { config: { name: string }; sink?: SseSink }[] }).built.find((b) => b.config.name === "live")!.sink!;
+  return sink.url()!;
+}
+
+const push = (feed: { push(b: unknown[]): void }, from: number, to: number, type = (i: number) => (i % 2 ? "odd.n" : "even.n")) =>
+  feed.push(Array.from({ length: to - from }, (_, k) => ({ type: type(from + k), data: { i: from + k, user: `u${(from + k) % 7}` } })));
+
+describe("any-node resume from JetStream", () => {
+  it("serves exactly the events after a Last-Event-ID older than the ring, then live ones, no duplicate at the seam", async () => {
+    const c = await cluster("RESUME");
+    push(c.feed, 0, 40);
+    await until(() => c.seen().length === 40, "the edge saw 40");
+    const ids = c.seen().map((e) => e.id);
+    const client = await StreamReader.open(c.url, { "last-event-id": ids[9]! });
+    await client.until((r) => r.ids().length >= 30, "30 replayed");
+    push(c.feed, 40, 50);
+    await until(() => c.seen().length === 50, "the edge saw 50");
+    await client.until((r) => r.ids().length >= 40, "10 live");
+    expect(client.frames.some((f) => f.event === "gap")).toBe(false);
+    expect(client.ids()).toEqual(c.seen().slice(10).map((e) => e.id));
+    expect(client.events()[0]).toMatchObject({ type: "even.n", data: { i: 10 } });
+    client.close();
+    await c.stop();
+  });
+
+  it("applies the client's filters and the edge's operators (keyed sample, same hashSeed) to the history", async () => {
+    const c = await cluster("SAMPLED", { some: { type: "sample", inputs: ["bus"], rate: 3, key: "user", hashSeed: 42 } }, "some");
+    push(c.feed, 0, 60);
+    await until(() => (collected.get("SAMPLED-seen") ?? []).length > 0 && c.ingest.metrics.counter("sinks.bus.published").value === 60, "published");
+    await until(() => c.edge.metrics.counter("events.received").value === 60, "edge received all");
+    const live = c.seen();
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.length).toBeLessThan(60);
+    // A resume from before the first event (seq 0 of this stream): the whole history.
+    const epoch = live[0]!.id.split("-")[0];
+    const client = await StreamReader.open(`${c.url}?type=even.n`, { "last-event-id": `${epoch}-0` });
+    const wanted = live.filter((e) => e.type === "even.n").map((e) => e.id);
+    await client.until((r) => r.ids().length >= wanted.length, "the sampled even ones");
+    expect(client.ids()).toEqual(wanted);
+    client.close();
+    await c.stop();
+  });
+
+  it("an id of another stream gets the gap frame and the ring", async () => {
+    const c = await cluster("FOREIGN");
+    push(c.feed, 0, 12);
+    await until(() => c.seen().length === 12, "12 seen");
+    const client = await StreamReader.open(c.url, { "last-event-id": "1-5" });
+    await client.until((r) => r.ids().length >= 5, "the ring");
+    expect(client.frames.map((f) => f.event).slice(0, 2)).toEqual(["ping", "gap"]);
+    expect(client.ids()).toEqual(c.seen().slice(7).map((e) => e.id));
+    client.close();
+    await c.stop();
+  });
+
+  it("an id older than the stream's retention gets the gap frame, then everything retained", async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "SHORT", subjects: ["short.>"], storage: "memory" as never, max_msgs: 10 });
+    const c = await cluster("SHORT", {}, "bus", null);
+    // In steps the edge keeps up with: the stream itself keeps only the last 10.
+    for (let k = 0; k < 25; k += 5) {
+      push(c.feed, k, k + 5);
+      await until(() => c.seen().length === k + 5, `${k + 5} seen`);
+    }
+    const client = await StreamReader.open(c.url, { "last-event-id": c.seen()[2]!.id });
+    await client.until((r) => r.ids().length >= 10, "the retained 10");
+    expect(client.frames.map((f) => f.event).slice(0, 2)).toEqual(["ping", "gap"]);
+    expect(client.ids()).toEqual(c.seen().slice(15).map((e) => e.id));
+    client.close();
+    await c.stop();
+  });
+
+  it("pages a long history through a small client buffer without dropping", async () => {
+    const c = await cluster("LONG", {}, "bus", { storage: "memory" }, { clientBufferEvents: 200, batchMaxEvents: 50 });
+    push(c.feed, 0, 3000);
+    await until(() => c.seen().length === 3000, "3000 seen");
+    // clientBufferEvents is the page size: a small one makes many pages.
+    const client = await StreamReader.open(c.url, { "last-event-id": c.seen()[0]!.id });
+    await client.until((r) => r.ids().length >= 2999, "2999 replayed", 20_000);
+    expect(client.ids()).toEqual(c.seen().slice(1).map((e) => e.id));
+    expect(client.frames.some((f) => f.event === "dropped")).toBe(false);
+    client.close();
+    await c.stop();
+  });
+
+  it("HISTORY answers since= (a time) through the same service", async () => {
+    const c = await cluster("SINCE");
+    push(c.feed, 0, 5);
+    await until(() => c.seen().length === 5, "5 seen");
+    await new Promise((r) => setTimeout(r, 5)); // the next ones get a later millisecond
+    const since = Date.now();
+    await new Promise((r) => setTimeout(r, 5));
+    push(c.feed, 5, 9);
+    await until(() => c.seen().length === 9, "9 seen");
+    const history = probes.get("SINCE-probe")!;
+    expect(history.available).toBe(true);
+    const page = (await history.query({ since, limit: 100 }))!;
+    const got: LiveEvent[] = [];
+    await new Promise<void>((resolve, reject) => page.events.subscribe({ next: (e) => got.push(e), complete: resolve, error: reject }));
+    expect(page.gap).toBe(false);
+    expect(got.map((e) => e.data.i)).toEqual([5, 6, 7, 8]);
+    expect(page.next).toBeUndefined();
+    expect(page.lastId).toBe(c.seen()[8]!.id);
+    await c.stop();
+  });
+});

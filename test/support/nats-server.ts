@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A free TCP port on 127.0.0.1 (bound and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A real nats-server with JetStream on 127.0.0.1, its store in a temp dir (file storage, so
+ * it survives kill and restart on the same port). Stopped by its pid.
+ */
+export class NatsServer {
+  private child: ChildProcess | undefined;
+  log = "";
+
+  private constructor(
+    readonly port: number,
+    readonly storeDir: string,
+    private readonly extraArgs: string[],
+  ) {}
+
+  static async start(extraArgs: string[] = [], port?: number): Promise<NatsServer> {
+    const dir = await mkdtemp(join(tmpdir(), "livetap-nats-"));
+    const server = new NatsServer(port ?? (await freePort()), dir, extraArgs);
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts (again) on the same port and store. */
+  async restart(): Promise<void> {
+    const child = spawn("nats-server", ["-js", "-sd", this.storeDir, "-a", "127.0.0.1", "-p", String(this.port), ...this.extraArgs], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      const onData = (b: Buffer) => {
+        this.log += b.toString();
+        if (this.log.length > 200_000) this.log = this.log.slice(-100_000);
+        if (/Server is ready/.test(this.log)) resolve();
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => reject(new Error(`nats-server exited (${code}): ${this.log}`)));
+      child.once("error", reject);
+    });
+    this.log = "";
+  }
+
+  /** SIGKILL, waits for the exit. */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      process.kill(child.pid!, signal);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.kill("SIGTERM");
+    await rm(this.storeDir, { recursive: true, force: true });
+  }
+}
