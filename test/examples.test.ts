@@ -9,6 +9,7 @@ const EXAMPLES = resolve(import.meta.dirname, "../examples");
 const configs = [
   ...readdirSync(EXAMPLES).filter((f) => f.endsWith(".json")).map((f) => join(EXAMPLES, f)),
   ...readdirSync(join(EXAMPLES, "operators")).filter((f) => f.endsWith(".json")).map((f) => join(EXAMPLES, "operators", f)),
+  ...readdirSync(join(EXAMPLES, "cluster")).filter((f) => f.endsWith(".json")).map((f) => join(EXAMPLES, "cluster", f)),
 ];
 
 // The examples are documentation users copy: each must stay a valid config (static check; the
