@@ -214,7 +214,7 @@ async function phase(kind: "max" | "paced", socket: net.Socket, reader: Reader, 
   return result;
 }
 
-const SSE = { batchWindowMs: 10, clientBufferEvents: 1_000_000, clientBufferBytes: 1024 * 1024 * 1024, replayEvents: 1000 };
+const SSE = { batchWindowMs: 10, clientBufferEvents: 1_000_000, replayEvents: 1000 };
 
 async function runCluster(): Promise<{ max: PhaseResult; paced: PhaseResult }> {
   const natsPort = await freePort();

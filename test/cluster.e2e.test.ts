@@ -240,6 +240,35 @@ describe("livetap cluster on NATS JetStream", () => {
     expect(all.some((l) => l.n === 1) && all.some((l) => l.n === 2)).toBe(true);
     sender.close();
   });
+
+  it("kill -9 of a node of a durable split: its unacked events are redelivered to the other (at-least-once)", async () => {
+    const nats = await natsServer();
+    const s1 = await freePort();
+    const ingest = start(ingestConfig(nats.url, s1));
+    const outDir = tempDir("livetap-crash-");
+    const worker = (n: number) =>
+      start({
+        sources: { bus: { type: "nats", servers: [nats.url], stream: "LIVETAP", durable: "archive", deliver: "all", ackWaitMs: 2000 } },
+        sinks: { out: { type: "file", inputs: ["bus"], path: join(outDir, `w${n}.jsonl`) } },
+      });
+    await waitReady(ingest, "press Ctrl-C to stop");
+    const workers = [worker(1), worker(2)];
+    await Promise.all(workers.map((w) => waitReady(w, "press Ctrl-C to stop")));
+    const read = (n: number) => {
+      const f = join(outDir, `w${n}.jsonl`);
+      return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => (JSON.parse(l) as LiveEvent).data.message as string) : [];
+    };
+    const sender = await syslogClient(s1);
+    const sending = (async () => {
+      for (let i = 0; i < 3000; i += 100) await sender.send(range(i, i + 100));
+    })();
+    await until(() => read(1).length > 100);
+    workers[0]!.child.kill("SIGKILL");
+    await sending;
+    await until(() => new Set([...read(1), ...read(2)]).size >= 3000, 30_000);
+    expect(new Set([...read(1), ...read(2)])).toEqual(new Set(range(0, 3000)));
+    sender.close();
+  });
 });
 
 async function untilAsync(check: () => Promise<boolean>, ms = 20_000): Promise<void> {

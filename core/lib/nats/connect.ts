@@ -24,6 +24,7 @@ export function backoffMs(attempt: number): number {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5000;
+const CLOSE_FLUSH_MS = 2000;
 
 export interface NatsLinkHooks {
   /** Runs once connected, before `ready` resolves: stream checks. Its PluginProblems are startup problems. */
@@ -45,6 +46,8 @@ export class NatsLink {
   private resolveReady!: (nc: NatsConnection) => void;
   private rejectReady!: (err: unknown) => void;
   private nc: NatsConnection | undefined;
+  private up = false;
+  private readonly reconnectListeners: (() => void)[] = [];
   private retryTimer: Subscription | undefined;
   private closed = false;
   private attempt = 0;
@@ -68,6 +71,19 @@ export class NatsLink {
     return this.nc;
   }
 
+  /**
+   * False between a disconnect and the reconnect: a publisher should wait rather than fill
+   * the client's reconnect buffer with requests that will time out and be sent again.
+   */
+  get connected(): boolean {
+    return this.up;
+  }
+
+  /** Calls `listener` after every reconnect. */
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
   async start(dryRun: boolean): Promise<void> {
     const options = await this.connectionOptions();
     try {
@@ -86,7 +102,21 @@ export class NatsLink {
     this.rejectReady(new Error("closed"));
     const nc = this.nc;
     this.nc = undefined;
-    if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);
+    this.up = false;
+    if (nc && !nc.isClosed()) {
+      // Acks and publishes still in the client's buffer go out first (bounded: a dead server gets 2 s).
+      await new Promise<void>((resolve) => {
+        const timer = this.scheduler.schedule(() => resolve(), CLOSE_FLUSH_MS);
+        nc.flush().then(
+          () => {
+            timer.unsubscribe();
+            resolve();
+          },
+          () => resolve(),
+        );
+      });
+      await nc.close().catch(() => undefined);
+    }
   }
 
   private async attemptOnce(options: Parameters<typeof import("@nats-io/transport-node").connect>[0]): Promise<void> {
@@ -102,6 +132,7 @@ export class NatsLink {
       return;
     }
     this.nc = nc;
+    this.up = true;
     this.watchStatus(nc);
     try {
       await this.hooks.onConnected(nc);
@@ -138,10 +169,13 @@ export class NatsLink {
   private watchStatus(nc: NatsConnection): void {
     void (async () => {
       for await (const s of nc.status()) {
+        if (s.type === "disconnect") this.up = false;
         if (s.type === "disconnect") this.log.warn(`${this.component()} lost the connection to ${s.server}; reconnecting with backoff, the pipeline waits meanwhile`);
         else if (s.type === "reconnect") {
           this.reconnectAttempt = 0;
+          this.up = true;
           this.log.info(`${this.component()} reconnected to ${s.server}`);
+          for (const l of this.reconnectListeners) l();
         } else if (s.type === "error") this.log.error({ err: String(s.error) }, `${this.component()} nats error: ${String(s.error)}`);
       }
     })().catch(() => undefined);

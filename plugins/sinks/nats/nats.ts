@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
-import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
   backoffMs,
@@ -25,6 +24,7 @@ import {
 } from "../../../core/index.js";
 import type { NatsSinkOptions } from "./options.js";
 import { ensureStream } from "./stream.js";
+import { AckPublisher, type PublishOutcome } from "./publisher.js";
 
 interface Pending {
   event: LiveEvent;
@@ -53,7 +53,7 @@ export class NatsSink implements Sink {
   private retries: Pending[] = [];
   private inFlight = 0;
   private ordinal = 0;
-  private js: JetStreamClient | undefined;
+  private publisher: AckPublisher<Pending> | undefined;
   private maxPayload = 1024 * 1024;
   private retryAttempt = 0;
   private retryTimer: Subscription | undefined;
@@ -76,6 +76,13 @@ export class NatsSink implements Sink {
   ) {
     this.subjectOf = subjectTemplate(opts.subject);
     this.link = new NatsLink(opts, log, scheduler, { onConnected: (nc) => this.onConnected(nc) });
+    this.link.onReconnect(() => {
+      // The server is back: what waits for a retry goes now.
+      this.retryTimer?.unsubscribe();
+      this.retryTimer = undefined;
+      this.retryAttempt = 0;
+      this.pump();
+    });
     const id = (suffix: string) => componentMetricId(log, suffix) ?? `nats.${suffix}`;
     this.published = metrics.counter(id("published"), "Events this nats sink published and JetStream acknowledged");
     this.oversized = metrics.counter(id("oversized"), "Events over the server's max payload, not published (logged)");
@@ -117,21 +124,23 @@ export class NatsSink implements Sink {
     this.input?.unsubscribe();
     this.retryTimer?.unsubscribe();
     // What is still unacked stays unsettled: its source re-reads or redelivers it.
+    this.publisher?.close();
     await this.link.close();
     this.finish?.();
   }
 
   private async onConnected(nc: NatsConnection): Promise<void> {
-    const { jetstream, jetstreamManager } = await import("@nats-io/jetstream");
+    const { jetstreamManager } = await import("@nats-io/jetstream");
     let jsm;
     try {
       jsm = await jetstreamManager(nc);
     } catch (err) {
       throw jetStreamMissing(nc, err);
     }
-    await ensureStream(jsm, this.opts, this.log);
+    await ensureStream(jsm, this.opts, this.log, this.dryRun);
     this.maxPayload = nc.info?.max_payload ?? this.maxPayload;
-    this.js = jetstream(nc, { timeout: this.opts.publishTimeoutMs });
+    this.publisher?.close();
+    this.publisher = new AckPublisher<Pending>(nc, this.opts.publishTimeoutMs, this.scheduler, (p, outcome) => this.settled(p, outcome));
   }
 
   private get waiting(): number {
@@ -139,7 +148,8 @@ export class NatsSink implements Sink {
   }
 
   private pump(): void {
-    if (!this.js || this.retryTimer || this.stopped) return;
+    // Disconnected: wait for the reconnect (which pumps) instead of queueing requests in the client.
+    if (!this.publisher || this.retryTimer || this.stopped || !this.link.connected) return;
     if (this.retries.length > 0) {
       this.retries.sort((a, b) => a.ordinal - b.ordinal);
       this.queue.splice(this.head, 0, ...this.retries);
@@ -163,36 +173,35 @@ export class NatsSink implements Sink {
     const payload = Buffer.from(json);
     if (payload.length > this.maxPayload) return this.skipOversized(event, payload.length);
     this.inFlight++;
-    this.js!.publish(this.subjectOf(event.type), payload, { msgID: `${this.msgIdPrefix}.${event.id}`, timeout: this.opts.publishTimeoutMs }).then(
-      () => {
-        this.inFlight--;
-        this.retryAttempt = 0;
-        this.published.inc();
-        this.delivery.confirm(event);
-        this.pump();
-      },
-      (err: unknown) => {
-        this.inFlight--;
-        if (this.stopped) return;
-        if (isRetriable(err)) {
-          this.retried.inc();
-          this.retries.push(p);
-          this.scheduleRetry(err);
-        } else {
-          this.failures.inc();
-          this.log.error({ err: errText(err), id: event.id, type: event.type }, `JetStream refused event ${event.id}: ${errText(err)}`);
-          this.delivery.fail(event, err);
-          this.pump();
-        }
-      },
-    );
+    this.publisher!.publish(this.subjectOf(event.type), payload, `${this.msgIdPrefix}.${event.id}`, p);
   }
 
-  private scheduleRetry(err: unknown): void {
+  private settled(p: Pending, outcome: PublishOutcome): void {
+    this.inFlight--;
+    if (this.stopped) return;
+    const { event } = p;
+    if (outcome.ok) {
+      this.retryAttempt = 0;
+      this.published.inc();
+      this.delivery.confirm(event);
+      this.pump();
+    } else if (outcome.retry) {
+      this.retried.inc();
+      this.retries.push(p);
+      this.scheduleRetry(outcome.error);
+    } else {
+      this.failures.inc();
+      this.log.error({ err: outcome.error, id: event.id, type: event.type }, `JetStream refused event ${event.id}: ${outcome.error}`);
+      this.delivery.fail(event, new Error(outcome.error));
+      this.pump();
+    }
+  }
+
+  private scheduleRetry(reason: string): void {
     if (this.retryTimer) return;
     const delay = backoffMs(this.retryAttempt++);
     if (this.retryAttempt <= 3 || this.retryAttempt % 10 === 0) {
-      this.log.warn({ err: errText(err), waiting: this.waiting, inFlight: this.inFlight }, `publish not acknowledged (${errText(err)}); sending again in ${delay} ms`);
+      this.log.warn({ waiting: this.waiting, inFlight: this.inFlight }, `publish not acknowledged (${reason}); sending again in ${delay} ms`);
     }
     this.retryTimer = this.scheduler.schedule(() => {
       this.retryTimer = undefined;
@@ -216,13 +225,6 @@ export class NatsSink implements Sink {
 
 function jetStreamMissing(nc: NatsConnection, err: unknown) {
   return new Error(`JetStream is not available on ${nc.getServer()} (start nats-server with -js): ${errText(err)}`);
-}
-
-/** Worth sending again: the server did not answer (restarting, no stream leader yet, disconnected). */
-function isRetriable(err: unknown): boolean {
-  const name = (err as { name?: string })?.name ?? "";
-  if (["TimeoutError", "NoRespondersError", "ConnectionError", "RequestError", "DrainingConnectionError"].includes(name)) return true;
-  return /timeout|no responders|disconnect|connection|503/i.test(errText(err));
 }
 
 function errText(err: unknown): string {

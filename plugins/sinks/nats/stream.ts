@@ -9,7 +9,7 @@ const NS_PER_MS = 1_000_000;
  * `createStream` when missing; an existing stream is never changed (another node or an
  * operator owns it), it must only cover the subjects. What differs otherwise is logged.
  */
-export async function ensureStream(jsm: JetStreamManager, opts: NatsSinkOptions, log: Logger): Promise<void> {
+export async function ensureStream(jsm: JetStreamManager, opts: NatsSinkOptions, log: Logger, dryRun = false): Promise<void> {
   const filter = templateFilter(opts.subject);
   const wanted = opts.createStream ? desiredConfig(opts) : undefined;
   let existing: StreamConfig;
@@ -20,6 +20,7 @@ export async function ensureStream(jsm: JetStreamManager, opts: NatsSinkOptions,
     if (!wanted) {
       throw new PluginProblems([{ path: ["stream"], message: `stream "${opts.stream}" does not exist: create it (covering "${filter}"), or set "createStream"` }]);
     }
+    if (dryRun) return; // `validate` creates nothing: run would create it
     try {
       await jsm.streams.add(wanted);
       log.info({ stream: opts.stream, subjects: wanted.subjects }, `created stream ${opts.stream}`);
