@@ -56,6 +56,7 @@ export class NatsSink implements Sink {
   private publisher: AckPublisher<Pending> | undefined;
   private maxPayload = 1024 * 1024;
   private retryAttempt = 0;
+  private pumpQueued = false;
   private retryTimer: Subscription | undefined;
   private input: Subscription | undefined;
   private inputDone = false;
@@ -184,7 +185,7 @@ export class NatsSink implements Sink {
       this.retryAttempt = 0;
       this.published.inc();
       this.delivery.confirm(event);
-      this.pump();
+      this.pumpSoon();
     } else if (outcome.retry) {
       this.retried.inc();
       this.retries.push(p);
@@ -195,6 +196,19 @@ export class NatsSink implements Sink {
       this.delivery.fail(event, new Error(outcome.error));
       this.pump();
     }
+  }
+
+  /**
+   * Acks arrive one callback each, many per socket read: publishing one event per ack would
+   * make the client write one message per syscall. Once per burst instead, after the acks.
+   */
+  private pumpSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
 
   private scheduleRetry(reason: string): void {
