@@ -7,4 +7,5 @@ export default defineSource({
   description: "Reads a NATS JetStream stream (ordered per node, or split with a durable consumer); ids from the stream, resumable on any node.",
   options: NatsSourceOptions,
   plugin: NatsSource,
+  example: { servers: ["nats://127.0.0.1:4222"], stream: "LIVETAP", filterSubject: "livetap.events.>" },
 });
