@@ -69,13 +69,14 @@ async function syslogClient(port: number): Promise<{ send(lines: string[]): Prom
 }
 
 async function waitReady(run: Run, what: RegExp | string): Promise<void> {
-  await run.waitFor(what, 45_000, "stderr");
+  await run.waitFor(what, 90_000, "stderr");
 }
 
 const messages = (r: StreamReader) => r.events().map((e) => (e.data as { message?: string }).message!);
 const range = (from: number, to: number, prefix = "line") => Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}`);
 
-describe("livetap cluster on NATS JetStream", () => {
+// Up to five livetap processes start per test: on a busy 2-core machine that alone takes seconds.
+describe("livetap cluster on NATS JetStream", { timeout: 180_000 }, () => {
   it("2 ingest + 2 edge: every line reaches a client of each edge exactly once, with the same id on both", async () => {
     const nats = await natsServer();
     const [s1, s2, e1, e2] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
