@@ -3,29 +3,19 @@
  * ring no longer holds from JetStream, through fresh operators, with no duplicate at the
  * seam; another stream's id or one past retention gets the gap frame. Real nats-server.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { LiveEvent } from "../core/index.js";
-import { NatsServer } from "./support/nats-server.js";
+import { sharedNatsServer } from "./support/nats-server.js";
 import { collected, feeds, probes, startPipeline, until, type Run } from "./support/pipeline-run.js";
 import { StreamReader } from "../plugins/sinks/sse/test-support.js";
 import type { SseSink } from "../plugins/sinks/sse/index.js";
 
-let server: NatsServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  server = await NatsServer.start();
-  nc = await connect({ servers: server.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-});
+const nats = sharedNatsServer();
 
 /** An ingest pipeline (feed -> nats) and an edge (nats -> [operators] -> sse with a tiny ring). */
 async function cluster(stream: string, edgeOperators: Record<string, unknown> = {}, sseInput = "bus", createStream: Record<string, unknown> | null = { storage: "memory" }, sseExtra: Record<string, unknown> = {}) {
-  const bus = { servers: [server.url], stream };
+  const bus = { servers: [nats.server.url], stream };
   const ingest = await startPipeline({
     sources: { in: { type: "feed", name: `${stream}-in` } },
     sinks: { bus: { type: "nats", inputs: ["in"], ...bus, subject: `${stream.toLowerCase()}.{type}`, ...(createStream ? { createStream } : {}) } },
@@ -102,7 +92,7 @@ describe("any-node resume from JetStream", () => {
   });
 
   it("an id older than the stream's retention gets the gap frame, then everything retained", async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.nc);
     await jsm.streams.add({ name: "SHORT", subjects: ["short.>"], storage: "memory" as never, max_msgs: 10 });
     const c = await cluster("SHORT", {}, "bus", null);
     // In steps the edge keeps up with: the stream itself keeps only the last 10.

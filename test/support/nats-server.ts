@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { freePort } from "../../core/testing.js";
 
 export { freePort };
@@ -69,4 +71,29 @@ export class NatsServer {
     await this.kill("SIGTERM");
     await rm(this.storeDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One nats-server for a test file, with a plain client connected to it: started before the
+ * file's tests, stopped after them. Read `server` and `nc` inside tests (they are set by then).
+ */
+export function sharedNatsServer(): { readonly server: NatsServer; readonly nc: NatsConnection } {
+  let server: NatsServer | undefined;
+  let nc: NatsConnection | undefined;
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get nc() {
+      return nc!;
+    },
+  };
 }

@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { ConfigError } from "../../../core/config/index.js";
-import { NatsServer } from "../../../test/support/nats-server.js";
+import { sharedNatsServer } from "../../../test/support/nats-server.js";
 import { collected, feeds, startPipeline, until } from "../../../test/support/pipeline-run.js";
 
-let server: NatsServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  server = await NatsServer.start();
-  nc = await connect({ servers: server.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-});
+const nats = sharedNatsServer();
 
 async function storedPayloads(stream: string): Promise<{ subject: string; json: Record<string, unknown> }[]> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nats.nc);
   const info = await jsm.streams.info(stream);
   const out: { subject: string; json: Record<string, unknown> }[] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
@@ -31,7 +21,7 @@ describe("nats sink", () => {
   it("creates the stream, publishes each event to its {type} subject and confirms it on the ack", async () => {
     const run = await startPipeline({
       sources: { in: { type: "feed", name: "sink-basic" } },
-      sinks: { bus: { type: "nats", inputs: ["in"], servers: [server.url], stream: "BASIC", subject: "t.{type}", createStream: { storage: "memory" } } },
+      sinks: { bus: { type: "nats", inputs: ["in"], servers: [nats.server.url], stream: "BASIC", subject: "t.{type}", createStream: { storage: "memory" } } },
     });
     const feed = feeds.get("sink-basic")!;
     feed.push([{ type: "a.one", data: { n: 1 } }, { type: "b.two", data: { n: 2 } }]);
@@ -45,11 +35,11 @@ describe("nats sink", () => {
   });
 
   it("an existing stream that does not cover the subject is a startup problem naming createStream.subjects", async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.nc);
     await jsm.streams.add({ name: "OTHER", subjects: ["other.>"] });
     const err = await startPipeline({
       sources: { in: { type: "feed", name: "sink-other" } },
-      sinks: { bus: { type: "nats", inputs: ["in"], servers: [server.url], stream: "OTHER", subject: "livetap.events.{type}", createStream: {} } },
+      sinks: { bus: { type: "nats", inputs: ["in"], servers: [nats.server.url], stream: "OTHER", subject: "livetap.events.{type}", createStream: {} } },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.map((p) => `${p.path.join(".")}: ${p.message}`);
@@ -58,7 +48,7 @@ describe("nats sink", () => {
     ]);
     const without = await startPipeline({
       sources: { in: { type: "feed", name: "sink-other2" } },
-      sinks: { bus: { type: "nats", inputs: ["in"], servers: [server.url], stream: "OTHER" } },
+      sinks: { bus: { type: "nats", inputs: ["in"], servers: [nats.server.url], stream: "OTHER" } },
     }).catch((e: unknown) => e);
     expect((without as ConfigError).problems[0]!.path).toEqual(["sinks", "bus", "subject"]);
   });
@@ -66,7 +56,7 @@ describe("nats sink", () => {
   it("a missing stream without createStream is a problem at stream", async () => {
     const err = (await startPipeline({
       sources: { in: { type: "feed", name: "sink-missing" } },
-      sinks: { bus: { type: "nats", inputs: ["in"], servers: [server.url], stream: "NOPE" } },
+      sinks: { bus: { type: "nats", inputs: ["in"], servers: [nats.server.url], stream: "NOPE" } },
     }).catch((e: unknown) => e)) as ConfigError;
     expect(err.problems.map((p) => p.path.join("."))).toEqual(["sinks.bus.stream"]);
     expect(err.problems[0]!.message).toContain('stream "NOPE" does not exist');
@@ -75,7 +65,7 @@ describe("nats sink", () => {
   it("an event over the server's max payload is reported, counted and settled, not retried", async () => {
     const run = await startPipeline({
       sources: { in: { type: "feed", name: "sink-big" } },
-      sinks: { bus: { type: "nats", inputs: ["in"], servers: [server.url], stream: "BIG", subject: "big.{type}", createStream: { storage: "memory" } } },
+      sinks: { bus: { type: "nats", inputs: ["in"], servers: [nats.server.url], stream: "BIG", subject: "big.{type}", createStream: { storage: "memory" } } },
     });
     const feed = feeds.get("sink-big")!;
     feed.push([{ type: "x.big", data: { blob: "x".repeat(2 * 1024 * 1024) } }, { type: "x.small", data: {} }]);

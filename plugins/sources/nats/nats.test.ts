@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { NatsServer } from "../../../test/support/nats-server.js";
+import { sharedNatsServer } from "../../../test/support/nats-server.js";
 import { collected, feeds, startPipeline, until } from "../../../test/support/pipeline-run.js";
 
-let server: NatsServer;
-let nc: NatsConnection;
-beforeAll(async () => {
-  server = await NatsServer.start();
-  nc = await connect({ servers: server.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-});
+const nats = sharedNatsServer();
 
 async function stream(name: string, subjects: string[]): Promise<number> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nats.nc);
   const info = await jsm.streams.add({ name, subjects, storage: "memory" as never });
   return Date.parse(info.created.replace(/(\.\d{3})\d+/, "$1"));
 }
@@ -26,7 +16,7 @@ const got = (name: string) => collected.get(name) ?? [];
 describe("nats source", () => {
   it("an ordered consumer gives every event with the stream's id <E>-<S>, the same on two nodes", async () => {
     const epoch = await stream("ORD", ["ord.>"]);
-    const bus = { servers: [server.url], stream: "ORD" };
+    const bus = { servers: [nats.server.url], stream: "ORD" };
     const ingest = await startPipeline({
       sources: { in: { type: "feed", name: "ord-in" } },
       sinks: { bus: { type: "nats", inputs: ["in"], ...bus, subject: "ord.{type}" } },
@@ -46,10 +36,10 @@ describe("nats source", () => {
   it("a message that is not an event becomes nats.unparsed with the raw text, and is acked", async () => {
     await stream("RAW", ["raw.>"]);
     const run = await startPipeline({
-      sources: { bus: { type: "nats", servers: [server.url], stream: "RAW", durable: "raw", deliver: "all" } },
+      sources: { bus: { type: "nats", servers: [nats.server.url], stream: "RAW", durable: "raw", deliver: "all" } },
       sinks: { out: { type: "collect", inputs: ["bus"], name: "raw" } },
     });
-    const js = jetstream(nc);
+    const js = jetstream(nats.nc);
     await js.publish("raw.x", "not json {");
     await js.publish("raw.y", JSON.stringify({ hello: 1 }));
     await js.publish("raw.z", JSON.stringify({ type: "ok.event", data: { a: 1 } }));
@@ -59,7 +49,7 @@ describe("nats source", () => {
     expect(String(got("raw")[0]!.data.parseError)).toMatch(/^not JSON/);
     expect(got("raw")[1]!.data.parseError).toBe('no string "type"');
     expect(run.metrics.counter("sources.bus.unparsed").value).toBe(2);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.nc);
     let info = await jsm.consumers.info("RAW", "raw");
     for (let i = 0; i < 100 && info.num_ack_pending > 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
@@ -72,12 +62,12 @@ describe("nats source", () => {
 
   it("deliver all / last-per-subject / since start where they say", async () => {
     await stream("DEL", ["del.>"]);
-    const js = jetstream(nc);
+    const js = jetstream(nats.nc);
     await js.publish("del.a", JSON.stringify({ type: "d.a", data: { n: 1 } }));
     await js.publish("del.b", JSON.stringify({ type: "d.b", data: { n: 2 } }));
     await new Promise((r) => setTimeout(r, 5)); // so the third has a later millisecond than the second
     await js.publish("del.a", JSON.stringify({ type: "d.a", data: { n: 3 } }));
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.nc);
     const third = await jsm.streams.getMessage("DEL", { seq: 3 });
     const since = new Date(third!.timestamp).toISOString();
     const runs = await Promise.all(
@@ -88,7 +78,7 @@ describe("nats source", () => {
           ["del-since", { since }],
         ] as const
       ).map(([name, deliver]) =>
-        startPipeline({ sources: { bus: { type: "nats", servers: [server.url], stream: "DEL", deliver } }, sinks: { out: { type: "collect", inputs: ["bus"], name } } }),
+        startPipeline({ sources: { bus: { type: "nats", servers: [nats.server.url], stream: "DEL", deliver } }, sinks: { out: { type: "collect", inputs: ["bus"], name } } }),
       ),
     );
     await until(() => got("del-all").length === 3 && got("del-last").length === 2 && got("del-since").length >= 1, "deliveries");
@@ -103,12 +93,12 @@ describe("nats source", () => {
     const nodes = await Promise.all(
       ["split-a", "split-b"].map((name) =>
         startPipeline({
-          sources: { bus: { type: "nats", servers: [server.url], stream: "SPLIT", durable: "workers", deliver: "all" } },
+          sources: { bus: { type: "nats", servers: [nats.server.url], stream: "SPLIT", durable: "workers", deliver: "all" } },
           sinks: { out: { type: "collect", inputs: ["bus"], name } },
         }),
       ),
     );
-    const js = jetstream(nc);
+    const js = jetstream(nats.nc);
     const n = 2000;
     for (let i = 0; i < n; i++) await js.publish("split.x", JSON.stringify({ type: "s.x", data: { i } }));
     await until(() => got("split-a").length + got("split-b").length >= n, "all split");
@@ -120,7 +110,7 @@ describe("nats source", () => {
   });
 
   it("a missing stream is a problem at stream", async () => {
-    const err = (await startPipeline({ sources: { bus: { type: "nats", servers: [server.url], stream: "ABSENT" } }, sinks: { out: { type: "collect", inputs: ["bus"], name: "x" } } }).catch(
+    const err = (await startPipeline({ sources: { bus: { type: "nats", servers: [nats.server.url], stream: "ABSENT" } }, sinks: { out: { type: "collect", inputs: ["bus"], name: "x" } } }).catch(
       (e: unknown) => e,
     )) as { problems: { path: string[]; message: string }[] };
     expect(err.problems.map((p) => p.path.join("."))).toEqual(["sources.bus.stream"]);
