@@ -10,7 +10,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { asyncScheduler, Observable, Subject } from "rxjs";
 import { z } from "zod";
-import { DELIVERY, HISTORY, type History, DeliveryOptionsShape, defineSink, defineSource, inject, injectable, MetricsRegistry, type Delivery, type LiveEvent, type LiveEventInput, type Settlement, type Sink, type Source } from "../../core/index.js";
+import { DELIVERY, HISTORY, type History, DeliveryOptionsShape, defineSink, defineSource, inject, injectable, MetricsRegistry, type Delivery, type LiveEvent, type LiveEventInput, type PluginDefinition, type Settlement, type Sink, type Source } from "../../core/index.js";
 import { loadConfigObject } from "../../core/config/index.js";
 import { HttpServerPool } from "../../core/http/pool.js";
 import { Pipeline } from "../../core/pipeline/pipeline.js";
@@ -83,8 +83,8 @@ export interface Run {
   metrics: MetricsRegistry;
 }
 
-export async function startPipeline(raw: Record<string, unknown>, opts: { dryRun?: boolean } = {}): Promise<Run> {
-  const registry = new PluginRegistry().register(...builtinPlugins, ...testPlugins);
+export async function startPipeline(raw: Record<string, unknown>, opts: { dryRun?: boolean; plugins?: PluginDefinition[] } = {}): Promise<Run> {
+  const registry = new PluginRegistry().register(...builtinPlugins, ...testPlugins, ...(opts.plugins ?? []));
   const dataDir = await mkdtemp(join(tmpdir(), "livetap-run-"));
   const config = await loadConfigObject({ dataDir, ...raw }, registry, { baseDir: process.cwd() });
   const logs: string[] = [];
