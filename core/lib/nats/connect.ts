@@ -16,6 +16,20 @@ export class NatsUnreachable extends Error {
   }
 }
 
+/**
+ * Thrown by `onConnected` for a state another node will fix (a stream not created yet):
+ * `run` waits and tries again like for an unreachable server; `validate` reports it at `path`.
+ */
+export class NatsNotReady extends Error {
+  constructor(
+    readonly path: (string | number)[],
+    message: string,
+  ) {
+    super(message);
+    this.name = "NatsNotReady";
+  }
+}
+
 /** First-connect retry delays: fast at first (a server starting next to us), then at most 10 s. */
 export const FIRST_DELAY_MS = 250;
 export const MAX_DELAY_MS = 10_000;
@@ -89,7 +103,7 @@ export class NatsLink {
     try {
       await this.attemptOnce(options);
     } catch (err) {
-      if (!(err instanceof NatsUnreachable) || dryRun) throw this.asProblems(err);
+      if (!(err instanceof NatsUnreachable || err instanceof NatsNotReady) || dryRun) throw this.asProblems(err);
       this.log.warn(`${this.component()} ${err.message}; retrying in ${backoffMs(0)} ms, the pipeline waits meanwhile`);
       this.scheduleRetry(options);
     }
@@ -151,7 +165,7 @@ export class NatsLink {
       if (this.closed) return;
       this.attemptOnce(options).catch((err: unknown) => {
         if (this.closed) return;
-        if (err instanceof NatsUnreachable) {
+        if (err instanceof NatsUnreachable || err instanceof NatsNotReady) {
           // Every attempt at first, then every tenth: a server down for hours must not flood the log.
           if (this.attempt < 5 || this.attempt % 10 === 0) {
             this.log.warn(`${this.component()} ${err.message}; retrying in ${backoffMs(this.attempt)} ms (attempt ${this.attempt + 1})`);
@@ -235,6 +249,7 @@ export class NatsLink {
   private asProblems(err: unknown): PluginProblems {
     if (err instanceof PluginProblems) return err;
     if (err instanceof NatsUnreachable) return new PluginProblems([{ path: ["servers"], message: err.message }]);
+    if (err instanceof NatsNotReady) return new PluginProblems([{ path: err.path, message: err.message }]);
     if (isAuthError(err)) {
       const message = this.opts.auth
         ? `${this.opts.servers.join(", ")} refused these credentials (${errText(err)})`

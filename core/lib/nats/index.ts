@@ -1,3 +1,3 @@
 export * from "./options.js";
-export { NatsLink, NatsUnreachable, backoffMs, type NatsLinkHooks } from "./connect.js";
+export { NatsLink, NatsNotReady, NatsUnreachable, backoffMs, type NatsLinkHooks } from "./connect.js";
 export * from "./subjects.js";

@@ -109,10 +109,18 @@ describe("nats source", () => {
     await Promise.all(nodes.map((r) => r.pipeline.stop()));
   });
 
-  it("a missing stream is a problem at stream", async () => {
-    const err = (await startPipeline({ sources: { bus: { type: "nats", servers: [nats.server.url], stream: "ABSENT" } }, sinks: { out: { type: "collect", inputs: ["bus"], name: "x" } } }).catch(
-      (e: unknown) => e,
-    )) as { problems: { path: string[]; message: string }[] };
-    expect(err.problems.map((p) => p.path.join("."))).toEqual(["sources.bus.stream"]);
+  it("a missing stream: validate reports it at stream; run waits for it (edges may start before ingest)", async () => {
+    const config = { sources: { bus: { type: "nats", servers: [nats.server.url], stream: "LATER" } }, sinks: { out: { type: "collect", inputs: ["bus"], name: "later" } } };
+    const err = (await startPipeline(config, { dryRun: true }).catch((e: unknown) => e)) as { problems: { path: string[]; message: string }[] };
+    expect(err.problems.map((p) => `${p.path.join(".")}: ${p.message}`)).toEqual([
+      `sources.bus.stream: stream "LATER" does not exist on 127.0.0.1:${nats.server.port}: create it (a nats sink with "createStream" does)`,
+    ]);
+    const run = await startPipeline(config);
+    await until(() => run.logs.some((l) => l.startsWith('sources.bus stream "LATER" does not exist')), "the wait logged");
+    await stream("LATER", ["later.>"]);
+    await until(() => run.logs.some((l) => l.startsWith("sources.bus connected")), "connected once the stream exists");
+    await jetstream(nats.nc).publish("later.x", JSON.stringify({ type: "l.x", data: {} }));
+    await until(() => got("later").length === 1, "the event");
+    await run.pipeline.stop();
   });
 });

@@ -10,6 +10,7 @@ import {
   LOGGER,
   METRICS,
   NatsLink,
+  NatsNotReady,
   OPTIONS,
   PluginProblems,
   SCHEDULER,
@@ -112,7 +113,8 @@ export class NatsSource implements Source {
 
   async stop(): Promise<void> {
     this.draining = true;
-    await this.messages?.close().catch(() => undefined);
+    // Not awaited: closing a consumer whose first pull is still pending can wait for the pull's expiry.
+    void this.messages?.close().catch(() => undefined);
     await this.link.close();
   }
 
@@ -159,7 +161,8 @@ export class NatsSource implements Source {
       lastSeq = info.state.last_seq;
     } catch (err) {
       if (/not found/i.test(errText(err))) {
-        throw new PluginProblems([{ path: ["stream"], message: `stream "${this.opts.stream}" does not exist on ${nc.getServer()}: create it (a nats sink with "createStream" does)` }]);
+        // Edges may start before the ingest node that creates it: run waits, validate reports.
+        throw new NatsNotReady(["stream"], `stream "${this.opts.stream}" does not exist on ${nc.getServer()}: create it (a nats sink with "createStream" does)`);
       }
       throw err;
     }
