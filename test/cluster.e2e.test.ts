@@ -88,7 +88,7 @@ describe("livetap cluster on NATS JetStream", { timeout: 180_000 }, () => {
     const senders = await Promise.all([s1, s2].map((p) => syslogClient(p)));
     const sent = range(0, 400);
     for (let i = 0; i < sent.length; i += 50) await senders[(i / 50) % 2]!.send(sent.slice(i, i + 50));
-    for (const c of clients) await c.waitFor("400 events", (r) => r.events().length >= 400, 20_000);
+    for (const c of clients) await c.until((r) => r.events().length >= 400, "400 events", 20_000);
     for (const c of clients) expect([...messages(c)].sort()).toEqual([...sent].sort());
     expect(clients[0]!.ids()).toEqual(clients[1]!.ids());
     expect(new Set(clients[0]!.ids()).size).toBe(400);
@@ -107,16 +107,16 @@ describe("livetap cluster on NATS JetStream", { timeout: 180_000 }, () => {
     await onA.connected();
     const sender = await syslogClient(s1);
     await sender.send(range(0, 100));
-    await onA.waitFor("100 on A", (r) => r.events().length >= 100);
+    await onA.until((r) => r.events().length >= 100, "100 on A");
     const lastId = onA.frames.filter((f) => f.id !== undefined).at(-1)!.id!;
 
     edgeA.child.kill("SIGKILL");
     await edgeA.exited;
     await sender.send(range(100, 400)); // missed: 300, far more than B's ring of 10
     const onB = await StreamReader.open(`http://127.0.0.1:${e2}/api/telemetry/traces/live`, { "last-event-id": lastId });
-    await onB.waitFor("300 replayed", (r) => r.events().length >= 300, 20_000);
+    await onB.until((r) => r.events().length >= 300, "300 replayed", 20_000);
     await sender.send(range(400, 450));
-    await onB.waitFor("50 live", (r) => r.events().length >= 350, 20_000);
+    await onB.until((r) => r.events().length >= 350, "50 live", 20_000);
     const union = [...messages(onA), ...messages(onB)];
     expect(union).toEqual(range(0, 450));
     expect(onB.frames.some((f) => f.event === "gap")).toBe(false);
