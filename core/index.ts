@@ -46,6 +46,7 @@ export {
   eventSeverity,
   numericValue,
 } from "./lib/filter-match.js";
+export { fieldReader, fieldRefProblem, parseFieldRef, FieldRef, FIELD_REF_HELP, MAX_FIELD_REF_LENGTH, type FieldReader } from "./lib/field-ref.js";
 export { hashPassword, verifyPassword, isPasswordHash } from "./lib/password.js";
 export { didYouMean } from "./lib/did-you-mean.js";
 export { dropCounter, componentMetricId } from "./metrics/drops.js";

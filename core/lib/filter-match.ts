@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { LiveEvent } from "../event.js";
 import { didYouMean } from "./did-you-mean.js";
+import { FIELD_REF_HELP, FieldRef, fieldReader } from "./field-ref.js";
 
 /** Parameter names that are never key filters (`token` belongs to auth, `lastEventId` to replay). */
 export const RESERVED_PARAMS: ReadonlySet<string> = new Set(["filter", "type", "token", "lastEventId"]);
@@ -316,7 +317,7 @@ const COMPARATORS = ["gt", "gte", "lt", "lte", "eq", "ne"] as const;
 
 export const FieldComparison = z
   .strictObject({
-    field: dataKeyName.describe("Top-level data key holding the number (a number, or a string that is one, like \"1234\"). Absent or not a number: the comparison does not hold."),
+    field: FieldRef.describe(`The field holding the number (a number, or a string that is one, like "1234"); a field reference: ${FIELD_REF_HELP}. Absent or not a number: the comparison does not hold.`),
     gt: z.number().optional().describe("Holds when the value is greater than this."),
     gte: z.number().optional().describe("Holds when the value is greater than or equal to this."),
     lt: z.number().optional().describe("Holds when the value is less than this."),
@@ -470,7 +471,7 @@ function allOf(checks: Check[]): Check {
 }
 
 function fieldCheck(f: FieldComparison): Check {
-  const { field } = f;
+  const read = fieldReader(f.field);
   const lo = f.gte ?? -Infinity;
   const hi = f.lte ?? Infinity;
   const gt = f.gt;
@@ -478,9 +479,7 @@ function fieldCheck(f: FieldComparison): Check {
   const eq = f.eq;
   const ne = f.ne;
   return (e) => {
-    const data = e.data;
-    if (data == null || !Object.prototype.hasOwnProperty.call(data, field)) return false;
-    const n = numericValue(data[field]);
+    const n = numericValue(read(e));
     if (n === undefined || n < lo || n > hi) return false;
     if (gt !== undefined && !(n > gt)) return false;
     if (lt !== undefined && !(n < lt)) return false;

@@ -138,6 +138,13 @@ describe("metric operator", () => {
     expect(seriesName(value)).toBe(name);
   });
 
+  it("reads fields as field references: nested paths, and type as the event's own", () => {
+    const events = [ev("1", "a.x", { req: { ms: 5 }, type: "inner" }), ev("2", "a.y", { req: { ms: 7 }, type: "inner" })];
+    expect(samples({ histograms: [{ id: "m.ms", field: "req.ms" }] }, "m.", events)).toEqual([{ id: "m.ms", type: "histogram", count: 2, sum: 12 }]);
+    expect(samples({ counters: [{ id: "m.t", field: "type" }] }, "m.t.a", events).map((x) => x.id)).toEqual(["m.t.a-x", "m.t.a-y"]);
+    expect(samples({ counters: [{ id: "m.t", field: "data.type" }] }, "m.t.i", events)).toEqual([{ id: "m.t.inner", type: "counter", value: 2 }]);
+  });
+
   it("keeps series ids within 200 characters", () => {
     const id = `m.${"x".repeat(140)}`;
     const s = samples({ counters: [{ id, field: "v" }] }, "m.", [ev("1", "x.y", { v: "y".repeat(500) })]);

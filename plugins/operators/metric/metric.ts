@@ -1,5 +1,5 @@
 import { tap, type MonoTypeOperatorFunction } from "rxjs";
-import { compileEventCondition, isMetricId, numericValue, PluginProblems, type Counter, type LiveEvent, type MetricsRegistry, type Problem } from "../../../core/index.js";
+import { compileEventCondition, fieldReader, isMetricId, numericValue, PluginProblems, type Counter, type LiveEvent, type MetricsRegistry, type Problem } from "../../../core/index.js";
 import { DEFAULT_BUCKETS, type CounterRule, type MetricOptions } from "./options.js";
 
 type Match = ((e: LiveEvent) => boolean) | undefined;
@@ -31,11 +31,11 @@ export function metricEvents(o: MetricOptions, metrics: MetricsRegistry): MonoTy
     }
     const series = create(["counters", i, "id"], () => seriesCounters(rule, metrics));
     if (!series) return;
-    const field = rule.field;
+    const field = rule.field === undefined ? undefined : fieldReader(rule.field);
     feeds.push(
       when(match, (e) => {
         if (field === undefined) return series(e.type).inc();
-        const v = e.data[field];
+        const v = field(e);
         if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") series(String(v)).inc();
       }),
     );
@@ -44,10 +44,10 @@ export function metricEvents(o: MetricOptions, metrics: MetricsRegistry): MonoTy
   (o.histograms ?? []).forEach((rule, i) => {
     const h = create(["histograms", i, "id"], () => metrics.histogram(rule.id, `Values of data.${rule.field}`, rule.buckets ?? DEFAULT_BUCKETS));
     if (!h) return;
-    const field = rule.field;
+    const field = fieldReader(rule.field);
     feeds.push(
       when(matcher(rule.where), (e) => {
-        const n = numericValue(e.data[field]);
+        const n = numericValue(field(e));
         if (n !== undefined) h.observe(n);
       }),
     );
@@ -56,10 +56,10 @@ export function metricEvents(o: MetricOptions, metrics: MetricsRegistry): MonoTy
   (o.gauges ?? []).forEach((rule, i) => {
     const g = create(["gauges", i, "id"], () => metrics.gauge(rule.id, `Latest data.${rule.field}`));
     if (!g) return;
-    const field = rule.field;
+    const field = fieldReader(rule.field);
     feeds.push(
       when(matcher(rule.where), (e) => {
-        const n = numericValue(e.data[field]);
+        const n = numericValue(field(e));
         if (n !== undefined) g.set(n);
       }),
     );

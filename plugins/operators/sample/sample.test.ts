@@ -108,6 +108,15 @@ describe("sample operator, by key", () => {
     expect([...perSession.keys()].sort()).toEqual(Array.from({ length: 200 }, (_, s) => `s${s}`).filter(keep).sort());
   });
 
+  it("reads its key as a field reference: a dotted path, or the event's own type", () => {
+    const keep = keyedSampler(0.5, 0);
+    const nested = run(opts({ key: "session.id", rate: 2 }), Array.from({ length: 100 }, (_, i) => ev(String(i), "x.y", { session: { id: `s${i}` } })));
+    expect(nested.map((e) => e.id)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)).filter((i) => keep(`s${i}`)));
+    const types = Array.from({ length: 100 }, (_, i) => `t.n${i}`);
+    const byType = run(opts({ key: "type", rate: 2 }), types.map((t, i) => ev(String(i), t, { type: "same" })));
+    expect(byType.map((e) => e.type)).toEqual(types.filter(keep));
+  });
+
   it("hashes numbers as their text", () => {
     const keep = keyedSampler(0.5, 0);
     const out = run(opts({ key: "port", rate: 2 }), Array.from({ length: 200 }, (_, i) => ev(String(i), "x.y", { port: i })));

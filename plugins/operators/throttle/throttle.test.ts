@@ -59,6 +59,23 @@ describe("throttle operator", () => {
     });
   });
 
+  it("reads its key as a field reference: type is the event's type, dots descend, data. reaches a data key named type", () => {
+    const T: Record<string, LiveEvent> = {
+      a: { ...ev("a", { type: "same", user: { id: "1" } }), type: "smtp.a" },
+      b: { ...ev("b", { type: "same", user: { id: "2" } }), type: "smtp.b" },
+      c: { ...ev("c", { type: "same", user: { id: "1" } }), type: "smtp.a" },
+    };
+    const run = (key: string, expected: string) => {
+      const ts = newScheduler();
+      ts.run(({ cold, expectObservable }) => {
+        expectObservable(cold("a b c", T).pipe(throttleEvents(opts({ threshold: 1, key }), ts))).toBe(expected, T);
+      });
+    };
+    run("type", "a b -");
+    run("data.type", "a - -");
+    run("user.id", "a b -");
+  });
+
   it("keeps its key state bounded by maxKeys under a flood of distinct keys", async () => {
     const sizes: number[] = [];
     const events = Array.from({ length: 50_000 }, (_, i) => ev(String(i), { ip: `10.0.${i >> 8}.${i & 255}` }));
