@@ -9,6 +9,7 @@ export * from "./event.js";
 export * from "./plugin.js";
 export type { PluginCommand, CommandArgument, CommandOption, CommandContext } from "./command.js";
 export * from "./tokens.js";
+export type { ComponentTaps, ComponentStats, PipelineView } from "./taps.js";
 export { DeliveryOptions, DeliveryOptionsShape, untrackedDelivery, type Delivery, type Settlement, type SettleCallback } from "./delivery.js";
 export { recordToEvent, lineToEvent, toEventType, isPlainObject, type RecordOptions } from "./lib/record.js";
 export { parseAddress, isLoopback, urlFor, type HostPort } from "./lib/address.js";

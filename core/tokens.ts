@@ -4,6 +4,7 @@ import type { CheckpointStore } from "./state/checkpoints.js";
 import type { HttpServers } from "./http/pool.js";
 import type { MetricsRegistry } from "./metrics/registry.js";
 import type { Delivery } from "./delivery.js";
+import type { ComponentTaps, PipelineView } from "./taps.js";
 
 /**
  * DI tokens. `Symbol.for` so a plugin package that bundles its own copy of livetap's API
@@ -26,3 +27,7 @@ export const CHECKPOINTS: Token<CheckpointStore> = token("checkpoints");
 export const HTTP_SERVERS: Token<HttpServers> = token("http");
 /** Delivery acknowledgements, scoped to the component (see `Delivery`). */
 export const DELIVERY: Token<Delivery> = token("delivery");
+/** The outputs of this process's components, for live views (`outputs-of`). */
+export const TAPS: Token<ComponentTaps> = token("taps");
+/** The running pipeline's components and counters (`GET /api/pipeline`). */
+export const PIPELINE: Token<PipelineView> = token("pipeline");

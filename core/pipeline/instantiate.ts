@@ -4,11 +4,12 @@ import { asyncScheduler, type SchedulerLike } from "rxjs";
 import pino, { type Logger } from "pino";
 import { join } from "node:path";
 import type { PluginDefinition, PluginInstanceOf, PluginKind } from "../plugin.js";
-import { CHECKPOINTS, DELIVERY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, SCHEDULER } from "../tokens.js";
+import { CHECKPOINTS, DELIVERY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, PIPELINE, SCHEDULER, TAPS } from "../tokens.js";
 import { MetricsRegistry } from "../metrics/registry.js";
 import { FileCheckpointStore, ReadOnlyCheckpointStore, type CheckpointStore } from "../state/checkpoints.js";
 import { HttpServerPool, type HttpServers } from "../http/pool.js";
 import { DeliveryHub } from "./delivery.js";
+import { PipelineTaps } from "./taps.js";
 
 /** The process-wide services every component shares. */
 export interface Services {
@@ -21,6 +22,8 @@ export interface Services {
   delivery: DeliveryHub;
   /** validate's dry start: components read their checkpoints but never write them. */
   dryRun?: boolean;
+  /** Component outputs and counters (TAPS, PIPELINE), filled in by the pipeline. */
+  taps: PipelineTaps;
 }
 
 export function defaultServices(overrides: Partial<Services> = {}): Services {
@@ -32,6 +35,7 @@ export function defaultServices(overrides: Partial<Services> = {}): Services {
     metrics,
     scheduler,
     delivery: overrides.delivery ?? new DeliveryHub({ metrics, scheduler, logger }),
+    taps: overrides.taps ?? new PipelineTaps(),
     http: overrides.http ?? new HttpServerPool(logger),
     dataDir: overrides.dataDir ?? join(process.cwd(), ".livetap"),
   };
@@ -73,6 +77,8 @@ export function instantiate<K extends PluginKind>(
   c.register(SCHEDULER, { useValue: services.scheduler });
   c.register(CHECKPOINTS, { useFactory: checkpoints });
   c.register(HTTP_SERVERS, { useValue: http });
+  c.register(TAPS, { useValue: services.taps });
+  c.register(PIPELINE, { useValue: services.taps });
   c.register(DELIVERY, { useValue: services.delivery.forComponent(path, definition.kind, options) });
   const Plugin = definition.plugin;
   if (Plugin.inject) {

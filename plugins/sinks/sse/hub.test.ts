@@ -60,7 +60,7 @@ function setup(opts: { bufferEvents?: number; bufferBytes?: number; batchMaxEven
       hub.hooks,
       () => scheduler.now(),
     );
-    hub.attach(client, lastEventId, scheduler.now());
+    hub.attach(client, { lastEventId }, scheduler.now());
     return { conn, client };
   };
   let n = 0;
@@ -185,7 +185,7 @@ describe("TraceHub and TraceClient", () => {
     expect(ids(conn)).toEqual(["1-1", "1-2"]);
     conn.drain(client);
     expect(conn.frames().map((f) => f.event)).toEqual(["trace", "dropped", "trace", "trace"]);
-    expect(conn.frames()[1].data).toBe('{"count":3}');
+    expect(JSON.parse(conn.frames()[1].data)).toEqual({ count: 3, fromId: "1-3", toId: "1-5" }); // CONTRACT 9
     expect(ids(conn)).toEqual(["1-1", "1-2", "1-6", "1-7", "1-8", "1-9"]);
     expect(metrics.counter("sse.dropped").value).toBe(3);
   });

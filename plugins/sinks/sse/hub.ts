@@ -4,6 +4,12 @@ import type { TraceClient, TraceClientHooks } from "./client.js";
 import { GAP_FRAME } from "./frames.js";
 import { ReplayRing, whyUnserialisable } from "./replay-ring.js";
 
+/** Where a new client's stream starts: after an id it already has, or at a time; absent both, live only. */
+export interface ReplayFrom {
+  lastEventId?: string;
+  sinceMs?: number;
+}
+
 export interface HubOptions {
   batchWindowMs: number;
   replayEvents: number;
@@ -20,6 +26,8 @@ export interface HubOptions {
  */
 export class TraceHub {
   private readonly clients = new Set<TraceClient>();
+  /** Per-event observers that want the events themselves, not frames (top streams). */
+  private readonly watchers = new Set<(event: LiveEvent) => void>();
   /** Clients with queued events waiting for the batch window. */
   private readonly pending = new Set<TraceClient>();
   private readonly ring: ReplayRing;
@@ -42,11 +50,18 @@ export class TraceHub {
   }
 
   get size(): number {
-    return this.clients.size;
+    return this.clients.size + this.watchers.size;
+  }
+
+  /** Calls `fn` with every published event until the returned function is called. */
+  watch(fn: (event: LiveEvent) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
   }
 
   publish(event: LiveEvent): void {
     this.ring.push(event);
+    for (const w of this.watchers) w(event);
     if (this.clients.size === 0) return;
     let json: string | undefined;
     let bytes = 0;
@@ -67,17 +82,22 @@ export class TraceHub {
    * a `gap` frame and the whole ring when that id is no longer (or never was) retained.
    * Synchronous, so no event published meanwhile can fall between replay and live.
    */
-  attach(client: TraceClient, lastEventId: string | undefined, now: number): void {
-    if (lastEventId !== undefined) {
-      const replay = (event: LiveEvent, pos: number) => {
-        if (!client.matches(event)) return;
-        const json = this.ring.jsonAt(pos, event);
-        if (json !== null) client.offer(event.id, json, Buffer.byteLength(json));
-      };
-      if (!this.ring.forEachAfter(lastEventId, replay)) {
+  attach(client: TraceClient, from: ReplayFrom, now: number): void {
+    const replay = (event: LiveEvent, pos: number) => {
+      if (!client.matches(event)) return;
+      const json = this.ring.jsonAt(pos, event);
+      if (json !== null) client.offer(event.id, json, Buffer.byteLength(json));
+    };
+    // Last-Event-ID wins over since (CONTRACT 9). A sink fed by a JetStream source would look
+    // further back here, in the stream, when the ring does not reach (issue 17, NATS work).
+    if (from.lastEventId !== undefined) {
+      if (!this.ring.forEachAfter(from.lastEventId, replay)) {
         client.connection.write(GAP_FRAME, now);
         this.ring.forEach(replay);
       }
+    } else if (from.sinceMs !== undefined) {
+      if (!this.ring.holdsSince(from.sinceMs)) client.connection.write(GAP_FRAME, now);
+      this.ring.forEachSince(from.sinceMs, replay);
     }
     this.clients.add(client);
     client.flush(); // replayed events need not wait for a batch window
@@ -101,6 +121,7 @@ export class TraceHub {
     this.cancelFlush();
     this.pending.clear();
     this.clients.clear();
+    this.watchers.clear();
     this.resolveWaiters();
   }
 

@@ -7,6 +7,8 @@ export const PATHS = {
   metrics: "/api/telemetry/metrics/live",
   tracingToken: "/api/telemetry/live/tracing-token",
   metricsToken: "/api/telemetry/live/metrics-token",
+  top: "/api/telemetry/top/live",
+  pipeline: "/api/pipeline",
   prometheus: "/metrics",
   health: "/healthz",
   page: "/",

@@ -99,6 +99,7 @@ describe("frames", () => {
     expect(pingFrame(30000)).toBe('event: ping\ndata: {"interval":30000}\n\n');
     expect(GAP_FRAME).toBe('event: gap\ndata: {"missed":true}\n\n');
     expect(droppedFrame(3)).toBe('event: dropped\ndata: {"count":3}\n\n');
+    expect(droppedFrame(3, "1-3", "1-5")).toBe('event: dropped\ndata: {"count":3,"fromId":"1-3","toId":"1-5"}\n\n');
     expect(traceFrame("1-2", '{"a":1},{"b":2}')).toBe('id: 1-2\nevent: trace\ndata: [{"a":1},{"b":2}]\n\n');
     expect(metricsFrame([{ id: "a", type: "counter", value: 1 }])).toBe('event: metrics\ndata: [{"id":"a","type":"counter","value":1}]\n\n');
   });
