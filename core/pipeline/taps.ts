@@ -17,7 +17,6 @@ interface Point {
   /** Fed only while observed, so an untapped component costs a read of `observed`. */
   readonly subject: Subject<LiveEvent>;
   readonly live: boolean;
-  ledger?: OperatorCounts;
 }
 
 /**
@@ -28,12 +27,16 @@ interface Point {
  */
 export class PipelineTaps implements ComponentTaps, PipelineView {
   private readonly points = new Map<string, Point>();
+  private ledgerOf: (path: string) => OperatorCounts | undefined = () => undefined;
 
-  /** Declares the pipeline's components (in config order); `live`: on a path to a sink, hence wired. */
+  /**
+   * Declares the pipeline's components (in config order); `live`: on a path to a sink, hence
+   * wired; `ledger`: an operator's delivery counters (looked up when read: they exist only once
+   * the operator was created).
+   */
   describe(components: readonly ComponentConfig[], live: ReadonlySet<string>, ledger: (path: string) => OperatorCounts | undefined): void {
-    for (const c of components) {
-      this.points.set(c.path, { config: c, passed: 0, subject: new Subject(), live: live.has(c.name), ledger: c.kind === "operator" ? ledger(c.path) : undefined });
-    }
+    this.ledgerOf = ledger;
+    for (const c of components) this.points.set(c.path, { config: c, passed: 0, subject: new Subject(), live: live.has(c.name) });
   }
 
   /** The operator the pipeline puts on a component's output (or a sink's input). */
@@ -65,7 +68,9 @@ export class PipelineTaps implements ComponentTaps, PipelineView {
   }
 
   components(): ComponentStats[] {
-    return [...this.points.values()].map(({ config: c, passed, ledger }) => ({
+    return [...this.points.values()].map(({ config: c, passed }) => {
+      const ledger = c.kind === "operator" ? this.ledgerOf(c.path) : undefined;
+      return {
       name: c.name,
       kind: c.kind,
       type: c.type,
@@ -73,6 +78,7 @@ export class PipelineTaps implements ComponentTaps, PipelineView {
       eventsIn: ledger ? ledger.eventsIn : passed,
       eventsOut: ledger ? ledger.eventsOut : passed,
       dropped: ledger ? ledger.dropped : 0,
-    }));
+      };
+    });
   }
 }

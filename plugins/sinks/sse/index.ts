@@ -41,6 +41,7 @@ import { PATHS } from "./paths.js";
 import { sseRoutes } from "./routes.js";
 import { hashPasswordCommand } from "./cli/hash-password.js";
 import { tapCommand } from "./cli/tap.js";
+import { topCommand } from "./cli/top.js";
 
 /** `sse.batch-size` buckets: events per `trace` frame, 1 to the largest sensible batchMaxEvents. */
 const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
@@ -298,5 +299,5 @@ export default defineSink({
   options: SseOptions,
   plugin: SseSink,
   example: { address: "127.0.0.1:8080" },
-  commands: [tapCommand(), hashPasswordCommand()],
+  commands: [tapCommand(), topCommand(), hashPasswordCommand()],
 });
