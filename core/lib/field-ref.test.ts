@@ -47,7 +47,8 @@ describe("field references (CONTRACT 6)", () => {
   });
 
   it("any valid reference reads any event without throwing", () => {
-    const ref = fc.array(fc.string({ minLength: 1, maxLength: 8 }).filter((s) => !s.includes(".") && !/[\x00-\x1f\x7f]/.test(s)), { minLength: 1, maxLength: 5 }).map((p) => p.join("."));
+    const part = fc.string({ minLength: 1, maxLength: 8 }).filter((s) => !s.includes(".") && [...s].every((c) => c.charCodeAt(0) > 0x1f && c.charCodeAt(0) !== 0x7f));
+    const ref = fc.array(part, { minLength: 1, maxLength: 5 }).map((p) => p.join("."));
     fc.assert(
       fc.property(ref, fc.jsonValue(), (r, data) => {
         expect(fieldRefProblem(r)).toBeUndefined();

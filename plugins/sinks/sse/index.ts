@@ -146,7 +146,7 @@ export class SseSink implements Sink {
     this.input?.unsubscribe();
     this.clients.finishAll(); // each flushes its queue, then ends its response
     this.hub.close();
-    for (const path of [...this.tapHubs.keys()]) this.releaseTap(path, true);
+    for (const path of this.tapHubs.keys()) this.releaseTap(path, true); // deleting the visited key is safe
     this.endConsume?.();
   }
 

@@ -20,7 +20,7 @@ export class SlidingTopK {
   private readonly totals = new Map<string, number>();
   /** Per slot (ring): value -> count within that slot, and the slot's event total. */
   private readonly slotCounts: Map<string, number>[];
-  private readonly slotTotals: number[];
+  private readonly slotTotals: Float64Array;
   private currentSlot = -1;
   private lastEvictionSlot = -Infinity;
   private windowTotal = 0;
@@ -31,7 +31,7 @@ export class SlidingTopK {
     private readonly slots: number,
   ) {
     this.slotCounts = Array.from({ length: slots }, () => new Map());
-    this.slotTotals = new Array<number>(slots).fill(0);
+    this.slotTotals = new Float64Array(slots);
   }
 
   /** Events of the window (with a value). */
