@@ -161,6 +161,9 @@ describe("options", () => {
       stallTimeoutMs: 30000,
       maxClients: 1000,
       defaultMetricsIntervalSeconds: 30,
+      followSeconds: 300,
+      maxFollowed: 1000,
+      maxTopKeys: 10000,
     });
   });
 
