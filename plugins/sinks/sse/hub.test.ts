@@ -150,7 +150,7 @@ describe("TraceHub and TraceClient", () => {
     for (let i = 0; i < 20; i++) hub.publish(ev("a.b", { payload })); // 2..21 queue; 2..16 are dropped
     conn.drain(client);
     expect(conn.frames().map((f) => f.event)).toEqual(["trace", "dropped", "trace"]);
-    expect(conn.frames()[1].data).toBe('{"count":15}');
+    expect(JSON.parse(conn.frames()[1].data)).toEqual({ count: 15, fromId: "1-2", toId: "1-16" }); // CONTRACT 9
     expect(ids(conn)).toEqual(["1-1", "1-17", "1-18", "1-19", "1-20", "1-21"]);
     expect(metrics.counter("sse.dropped").value).toBe(15);
   });
