@@ -75,7 +75,6 @@ export class MetricsHistory {
     const current = this.metrics.snapshot();
     const samples: HistorySample[] = [];
     for (const s of current) {
-      if (samples.length >= MAX_SAMPLES_PER_ROUND) break;
       const before = this.previous.get(s.id);
       if (s.type === "gauge") samples.push({ type: "gauge", id: s.id, timestamp, value: s.value });
       else if (s.type === "counter") {
@@ -87,6 +86,13 @@ export class MetricsHistory {
         const count = s.count - (base?.count ?? 0);
         if (count > 0) samples.push({ type: "histogram", id: s.id, timestamp, count, sum: s.sum - (base?.sum ?? 0) });
       }
+    }
+    // Over the bound (thousands of event types, each a counter): gauges and histograms first
+    // (the process's own: memory, clients, latency), then the counters that grew most.
+    if (samples.length > MAX_SAMPLES_PER_ROUND) {
+      const rank = (x: HistorySample) => (x.type === "counter" ? x.value : Infinity);
+      samples.sort((a, b) => rank(b) - rank(a) || (a.id < b.id ? -1 : 1));
+      samples.length = MAX_SAMPLES_PER_ROUND;
     }
     this.previous = byId(current);
     this.rounds.push({ at: now, samples });

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { VirtualTimeScheduler } from "rxjs";
 import { MetricsRegistry, type LiveEvent } from "../../../../core/index.js";
 import { FollowedValues, followFilter } from "../follow.js";
-import { MetricsHistory, parseAfter } from "../metrics-history.js";
+import { MAX_SAMPLES_PER_ROUND, MetricsHistory, parseAfter } from "../metrics-history.js";
 import { toStalwartEvent } from "./event.js";
 import { compileStalwartFilter } from "./filter.js";
 import { STALWART_KEYS } from "./keys.js";
@@ -233,6 +233,21 @@ describe("metrics history", () => {
     history.stop();
     const body = JSON.stringify({ data: toStalwartMetrics(history.after(-Infinity)) });
     expect(decodeMetricsHistory(body)).toBe(3);
+  });
+
+  it("keeps at most MAX_SAMPLES_PER_ROUND a round: gauges first, then the counters that grew most", () => {
+    const clock = new VirtualTimeScheduler();
+    const metrics = new MetricsRegistry();
+    const history = new MetricsHistory({ metricsHistorySeconds: 60, metricsHistoryIntervalSeconds: 60 }, metrics, clock);
+    history.start();
+    metrics.gauge("zz.memory").set(1);
+    for (let i = 0; i < MAX_SAMPLES_PER_ROUND + 100; i++) metrics.counter(`type.t${String(i).padStart(3, "0")}`).inc(i + 1);
+    history.sample();
+    const ids = history.after(-Infinity).map((x) => x.id);
+    expect(ids.length).toBe(MAX_SAMPLES_PER_ROUND);
+    expect(ids[0]).toBe("zz.memory");
+    expect(ids).toContain(`type.t${MAX_SAMPLES_PER_ROUND + 99}`);
+    expect(ids).not.toContain("type.t000");
   });
 
   it("parses after= as RFC 3339 only", () => {
