@@ -118,6 +118,28 @@ describe("dashboard metrics", () => {
     expect(m.catalog().map((c) => c.id)).toEqual(["event.latency", "events.received", "server.memory"]);
   });
 
+  it("puts the server's history in front of the live points: counters as rates over a round, histograms as means", () => {
+    const m = new MetricStore();
+    m.ingest([{ id: "c", type: "counter", value: 1000 }, { id: "g", type: "gauge", value: 7 }], 1000, 2, true);
+    m.ingest([{ id: "c", type: "counter", value: 1010 }, { id: "g", type: "gauge", value: 8 }], 1002, 2);
+    const at = (s: number) => new Date(s * 1000).toISOString();
+    const added = m.ingestHistory([
+      { type: "counter", id: "c", timestamp: at(880), value: 120 },
+      { type: "gauge", id: "g", timestamp: at(880), value: 5 },
+      { type: "histogram", id: "h", timestamp: at(880), count: 4, sum: 10 },
+      { type: "counter", id: "c", timestamp: at(940), value: 60 },
+      { type: "counter", id: "c", timestamp: at(1002), value: 1 }, // not older than the live points: left out
+      { type: "gauge", id: "g" }, // no timestamp: skipped
+    ]);
+    expect(added).toEqual(["h"]);
+    expect(m.get("c")!.times).toEqual([880, 940, 1002]);
+    expect(m.get("c")!.values).toEqual([2, 1, 5]);
+    expect(m.get("g")!.values).toEqual([5, 7, 8]);
+    expect(m.get("h")!.values).toEqual([2.5]);
+    m.ingest([{ id: "h", type: "histogram", count: 100, sum: 100 }], 1004, 2); // first live sample of h: no difference yet
+    expect(m.get("h")!.values).toEqual([2.5]);
+  });
+
   it("shows no rate across a counter reset (server restart), and skips malformed samples", () => {
     expect(pointBetween({ id: "a", type: "counter", value: 50 }, { id: "a", type: "counter", value: 3 }, 2)).toBeNull();
     const m = new MetricStore();

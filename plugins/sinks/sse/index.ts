@@ -21,6 +21,12 @@ import {
   type Sink,
 } from "../../../core/index.js";
 import { StreamAuth } from "./auth.js";
+import { FOLLOW_DEFAULTS, followFilter } from "./follow.js";
+import { MetricsHistory } from "./metrics-history.js";
+import { toStalwartEvent } from "./stalwart/event.js";
+import { compileStalwartFilter } from "./stalwart/filter.js";
+import { StalwartLogin } from "./stalwart/login.js";
+import { toStalwartMetrics } from "./stalwart/metrics.js";
 import { TraceClient, type TraceStats } from "./client.js";
 import { ClientSet } from "./client-set.js";
 import { SseConnection } from "./connection.js";
@@ -48,6 +54,8 @@ export class SseSink implements Sink {
   private readonly auth: StreamAuth;
   private readonly exporter: PrometheusExporter;
   private readonly stats: TraceStats;
+  private readonly history: MetricsHistory;
+  private readonly login: StalwartLogin | undefined;
   private bound: BoundServer | undefined;
   private input: Subscription | undefined;
   private endConsume: (() => void) | undefined;
@@ -67,6 +75,8 @@ export class SseSink implements Sink {
     this.hub = new TraceHub(opts, scheduler, log);
     this.clients = new ClientSet(opts, scheduler, metrics.gauge("sse.clients", "Open SSE streams (events and metrics)"));
     this.exporter = new PrometheusExporter(metrics);
+    this.history = new MetricsHistory(opts, metrics, scheduler);
+    if (opts.compat === "stalwart") this.login = new StalwartLogin(opts.loginTokenSeconds, () => scheduler.now());
     this.stats = {
       dropped: metrics.counter("sse.dropped", "Events dropped from slow SSE clients' full queues (counted per client)"),
       sent: metrics.counter("sse.events-sent", "Events written to SSE clients (counted per client)"),
@@ -94,12 +104,16 @@ export class SseSink implements Sink {
           openTraces: (res, filter, lastEventId) => this.openTraces(res, filter, lastEventId),
           openMetrics: (res, query) => this.openMetrics(res, query),
           closing: () => void this.stop(),
+          history: { samples: this.history, shape: (s) => (this.login ? toStalwartMetrics(s) : s) },
+          cors: this.opts.cors,
+          compat: this.login && { login: this.login, traceFilter: (params) => this.stalwartFilter(params) },
         }),
       );
     } catch (err) {
       if ((err as { code?: string }).code === "FST_ERR_DUPLICATED_ROUTE") throw this.addressTaken();
       throw err;
     }
+    if (this.opts.metricsHistorySeconds > 0) this.history.start();
   }
 
   /** The base URL once the pipeline listens (port 0 resolved). */
@@ -112,7 +126,7 @@ export class SseSink implements Sink {
     return new Promise<void>((resolve, reject) => {
       this.endConsume = resolve;
       this.input = events.subscribe({
-        next: (e) => this.hub.publish(e),
+        next: (e) => this.hub.publish(this.login ? toStalwartEvent(e) : e),
         // The input is over either way: what clients have queued still goes out.
         error: (err) => void this.hub.settle().then(() => reject(err)),
         complete: () => void this.hub.settle().then(() => resolve()),
@@ -124,6 +138,7 @@ export class SseSink implements Sink {
     if (this.stopped) return;
     this.stopped = true;
     this.input?.unsubscribe();
+    this.history.stop();
     this.clients.finishAll(); // each flushes its queue, then ends its response
     this.hub.close();
     this.endConsume?.();
@@ -133,6 +148,12 @@ export class SseSink implements Sink {
     return new PluginProblems([
       { path: ["address"], message: `${this.opts.address} already serves the live endpoints of another sse sink: give each sink its own address` },
     ]);
+  }
+
+  /** Stalwart's filters, following `spanId` (or `follow=`) per client: a fresh state per request. */
+  private stalwartFilter(params: URLSearchParams): CompiledFilter {
+    const { filter, follow } = compileStalwartFilter(params);
+    return followFilter(filter, follow ?? "spanId", FOLLOW_DEFAULTS, () => this.scheduler.now());
   }
 
   private unavailable(): string | undefined {
@@ -171,7 +192,7 @@ export class SseSink implements Sink {
 
   private openMetrics(res: ServerResponse, query: MetricsQuery): void {
     const connection = new SseConnection(res, this.opts.stallTimeoutMs);
-    const client = new MetricsClient(connection, query, this.metrics, this.scheduler);
+    const client = new MetricsClient(connection, query, this.metrics, this.scheduler, this.login ? toStalwartMetrics : undefined);
     const opened = connection.open(
       {
         onDrain: () => undefined, // the next frame comes at the next interval anyway

@@ -160,6 +160,9 @@ describe("options", () => {
       stallTimeoutMs: 30000,
       maxClients: 1000,
       defaultMetricsIntervalSeconds: 30,
+      metricsHistorySeconds: 86400,
+      metricsHistoryIntervalSeconds: 60,
+      loginTokenSeconds: 3600,
     });
   });
 
