@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { isPasswordHash, SecretSet, verifyPassword } from "../../../core/index.js";
 import { PATHS } from "./paths.js";
+import { isPasswordHash, SecretSet, verifyPassword } from "../../../core/kit.js";
 
 /** CONTRACT 4 "Auth": credentials for one `sse` sink. */
 export const AuthOptions = z

@@ -1,5 +1,5 @@
 import type { SchedulerAction, SchedulerLike, Subscription } from "rxjs";
-import type { MetricsRegistry } from "../../../core/index.js";
+import type { Metrics } from "../../../core/index.js";
 import type { StreamClient } from "./client-set.js";
 import type { SseConnection } from "./connection.js";
 import { metricsFrame } from "./frames.js";
@@ -58,7 +58,7 @@ export class MetricsClient implements StreamClient {
   constructor(
     readonly connection: SseConnection,
     private readonly query: MetricsQuery,
-    private readonly metrics: MetricsRegistry,
+    private readonly metrics: Metrics,
     private readonly scheduler: SchedulerLike,
   ) {}
 

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { verifyPassword } from "../../../../core/index.js";
+import { verifyPassword } from "../../../../core/kit.js";
 import { toCommander } from "../../../../core/cli/plugin-commands.js";
 import { hashPasswordCommand, runHashPassword } from "./hash-password.js";
 
