@@ -15,6 +15,8 @@ export { DeliveryHub } from "./pipeline/delivery.js";
 export { componentMetrics } from "./metrics/component.js";
 /** CHECKPOINTS as core builds it: atomic JSON files in a folder. */
 export { FileCheckpointStore } from "./state/checkpoints.js";
+/** A contributed command as the CLI registers it (commander), to parse and run it in a test. */
+export { toCommander } from "./cli/plugin-commands.js";
 /** The receive-time stamp core puts on events (for operators' tests that it survives). */
 export { RECEIVED_AT } from "./event.js";
 
