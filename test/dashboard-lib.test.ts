@@ -1,9 +1,11 @@
 /** The dashboard page's DOM-free logic (plugins/sinks/sse/dashboard/src/lib), in Node. */
 import { describe, expect, it } from "vitest";
-import { compileFilter, isFilterError, type LiveEvent } from "../core/index.js";
+import type { LiveEvent } from "../core/index.js";
+import { compileFilter, isFilterError } from "../core/kit.js";
 import { fieldsSummary, formatBytes, formatNumber, formatValue, levelOf } from "../plugins/sinks/sse/dashboard/src/lib/format.js";
 import { MetricStore, pointBetween, unitOf } from "../plugins/sinks/sse/dashboard/src/lib/metrics.js";
-import { camelToKebab, filterFromQuery, keyToParam, queryFromFilter, sameQuery, streamUrl } from "../plugins/sinks/sse/dashboard/src/lib/query.js";
+import { camelToKebab } from "../core/lib/filter/names.js";
+import { filterFromQuery, keyToParam, queryFromFilter, sameQuery, streamUrl } from "../plugins/sinks/sse/dashboard/src/lib/query.js";
 import { Ring } from "../plugins/sinks/sse/dashboard/src/lib/ring.js";
 import { EventStore, Marker } from "../plugins/sinks/sse/dashboard/src/lib/store.js";
 

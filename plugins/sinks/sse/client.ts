@@ -1,4 +1,5 @@
-import type { CompiledFilter, Counter, Histogram, LiveEvent } from "../../../core/index.js";
+import type { Counter, Histogram, LiveEvent } from "../../../core/index.js";
+import type { Matcher } from "../../../core/kit.js";
 import type { SseConnection } from "./connection.js";
 import { droppedFrame, pingFrame, traceFrame } from "./frames.js";
 
@@ -47,7 +48,7 @@ export class TraceClient {
 
   constructor(
     readonly connection: SseConnection,
-    private readonly filter: CompiledFilter,
+    private readonly filter: Matcher,
     private readonly opts: TraceClientOptions,
     private readonly stats: TraceStats,
     private readonly hooks: TraceClientHooks,

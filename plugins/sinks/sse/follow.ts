@@ -8,7 +8,8 @@
  * by the non-compat `follow=` parameter: `followFilter(filter, field, opts, now)` wraps any
  * compiled filter; `FollowedValues` is the bounded per-client state on its own.
  */
-import type { CompiledFilter, LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import type { Matcher } from "../../../core/kit.js";
 
 export interface FollowOptions {
   /** Values remembered per client (CONTRACT 9 `maxFollowed`, default 1000). */
@@ -95,7 +96,7 @@ function scalarText(v: unknown): string | undefined {
  * one per client. With a filter that matches everything, following changes nothing and the
  * filter is returned as is.
  */
-export function followFilter(filter: CompiledFilter, field: string, opts: FollowOptions, now: () => number): CompiledFilter {
+export function followFilter(filter: Matcher, field: string, opts: FollowOptions, now: () => number): Matcher {
   if (filter.matchesAll) return filter;
   const read = fieldReader(field);
   const followed = new FollowedValues(opts, now);

@@ -1,25 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
-import {
-  defineSink,
-  HTTP_SERVERS,
-  inject,
-  injectable,
-  isLoopback,
-  LOGGER,
-  METRICS,
-  OPTIONS,
-  parseAddress,
-  PluginProblems,
-  SCHEDULER,
-  type BoundServer,
-  type CompiledFilter,
-  type HttpServers,
-  type LiveEvent,
-  type Logger,
-  type MetricsRegistry,
-  type Sink,
-} from "../../../core/index.js";
+import { type BoundServer, type Metrics, defineSink, HTTP_SERVERS, type HttpServers, inject, injectable, type LiveEvent, type Logger, LOGGER, METRICS, OPTIONS, PluginProblems, SCHEDULER, type Sink } from "../../../core/index.js";
+import { isLoopback, type Matcher, parseAddress } from "../../../core/kit.js";
 import { StreamAuth } from "./auth.js";
 import { FOLLOW_DEFAULTS, followFilter } from "./follow.js";
 import { MetricsHistory } from "./metrics-history.js";
@@ -64,7 +46,7 @@ export class SseSink implements Sink {
   constructor(
     @inject(OPTIONS) private readonly opts: SseOptions,
     @inject(HTTP_SERVERS) private readonly http: HttpServers,
-    @inject(METRICS) private readonly metrics: MetricsRegistry,
+    @inject(METRICS) private readonly metrics: Metrics,
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
     @inject(LOGGER) private readonly log: Logger,
   ) {
@@ -151,7 +133,7 @@ export class SseSink implements Sink {
   }
 
   /** Stalwart's filters, following `spanId` (or `follow=`) per client: a fresh state per request. */
-  private stalwartFilter(params: URLSearchParams): CompiledFilter {
+  private stalwartFilter(params: URLSearchParams): Matcher {
     const { filter, follow } = compileStalwartFilter(params);
     return followFilter(filter, follow ?? "spanId", FOLLOW_DEFAULTS, () => this.scheduler.now());
   }
@@ -162,7 +144,7 @@ export class SseSink implements Sink {
     return undefined;
   }
 
-  private openTraces(res: ServerResponse, filter: CompiledFilter, lastEventId: string | undefined): void {
+  private openTraces(res: ServerResponse, filter: Matcher, lastEventId: string | undefined): void {
     const now = this.scheduler.now();
     const connection = new SseConnection(res, this.opts.stallTimeoutMs);
     const client = new TraceClient(

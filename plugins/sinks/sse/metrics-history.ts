@@ -10,7 +10,7 @@
  */
 import type { SchedulerAction, SchedulerLike, Subscription } from "rxjs";
 import type { FastifyInstance, onRequestAsyncHookHandler } from "fastify";
-import type { MetricSample, MetricsRegistry } from "../../../core/index.js";
+import type { MetricSample, Metrics } from "../../../core/index.js";
 
 /** Samples kept per round: a process with thousands of event types cannot grow the history past it. */
 export const MAX_SAMPLES_PER_ROUND = 200;
@@ -38,7 +38,7 @@ export class MetricsHistory {
 
   constructor(
     opts: MetricsHistoryOptions,
-    private readonly metrics: MetricsRegistry,
+    private readonly metrics: Metrics,
     private readonly scheduler: SchedulerLike,
   ) {
     this.intervalMs = opts.metricsHistoryIntervalSeconds * 1000;

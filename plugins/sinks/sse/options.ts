@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HostPortOption, HttpsFilesOption } from "../../../core/index.js";
+import { HostPortOption, HttpsFilesOption } from "../../../core/kit.js";
 import { AuthOptions } from "./auth.js";
 import { CorsOption } from "./cors.js";
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
-import { compileFilter, isFilterError, type CompiledFilter } from "../../../core/index.js";
+import { compileFilter, isFilterError, type Matcher } from "../../../core/kit.js";
 import type { StreamAuth, StreamEndpoint } from "./auth.js";
 import { parseMetricsQuery, type MetricsQuery } from "./metrics-stream.js";
 import { registerDashboard } from "./dashboard/serve.js";
@@ -21,7 +21,7 @@ export interface RoutesContext {
   defaultMetricsIntervalSeconds: number;
   /** Why no stream can open now (all slots taken, or stopping); undefined when one can. */
   unavailable(): string | undefined;
-  openTraces(res: ServerResponse, filter: CompiledFilter, lastEventId: string | undefined): void;
+  openTraces(res: ServerResponse, filter: Matcher, lastEventId: string | undefined): void;
   openMetrics(res: ServerResponse, query: MetricsQuery): void;
   /** The server is closing: end the streams gracefully before connections are cut. */
   closing(): void;
@@ -30,7 +30,7 @@ export interface RoutesContext {
   /** The `cors` option. */
   cors?: readonly string[];
   /** `compat: "stalwart"`: Stalwart's filters (never a 400) and WebAdmin's login. */
-  compat?: { traceFilter(params: URLSearchParams): CompiledFilter; login: StalwartLogin };
+  compat?: { traceFilter(params: URLSearchParams): Matcher; login: StalwartLogin };
 }
 
 const errorBody = {

@@ -18,10 +18,10 @@ import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
-import { createPlugin, type Services } from "../../../core/testing.js";
+import { createPlugin, MetricsRegistry, type Services } from "../../../core/testing.js";
 import { DeliveryHub } from "../../../core/pipeline/delivery.js";
 import pino from "pino";
-import { MetricsRegistry, type LiveEvent, type LiveEventInput } from "../../../core/index.js";
+import type { LiveEvent, LiveEventInput } from "../../../core/index.js";
 import otlp, { type OtlpSource } from "./index.js";
 import { OtlpSchema } from "./schema.js";
 

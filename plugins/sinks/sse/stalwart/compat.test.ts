@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { VirtualTimeScheduler } from "rxjs";
-import { MetricsRegistry, type LiveEvent } from "../../../../core/index.js";
+import type { LiveEvent } from "../../../../core/index.js";
+import { MetricsRegistry } from "../../../../core/testing.js";
 import { FollowedValues, followFilter } from "../follow.js";
 import { MAX_SAMPLES_PER_ROUND, MetricsHistory, parseAfter } from "../metrics-history.js";
 import { toStalwartEvent } from "./event.js";

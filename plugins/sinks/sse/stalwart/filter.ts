@@ -8,7 +8,8 @@
  * - an event passes when `filter` matches OR every key filter matches;
  * - names that are no Stalwart key are ignored (WebAdmin's free text cannot cause a 400).
  */
-import { kebabToCamel, type CompiledFilter, type LiveEvent } from "../../../../core/index.js";
+import type { LiveEvent } from "../../../../core/index.js";
+import { kebabToCamel, type Matcher } from "../../../../core/kit.js";
 import { STALWART_KEYS } from "./keys.js";
 
 /** Nesting below this depth is not searched: bounds the recursion on hostile data. */
@@ -18,7 +19,7 @@ const MAX_SEARCH_DEPTH = 64;
 const RESERVED = new Set(["filter", "token", "lastEventId", "follow", "since", "outputs-of"]);
 
 export interface StalwartFilter {
-  filter: CompiledFilter;
+  filter: Matcher;
   /** `follow=FIELD` when given (CONTRACT 9); the caller defaults it to `spanId`. */
   follow: string | undefined;
 }
