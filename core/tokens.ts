@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { SchedulerLike } from "rxjs";
 import type { CheckpointStore } from "./state/checkpoints.js";
 import type { HttpServers } from "./http/pool.js";
-import type { MetricsRegistry } from "./metrics/registry.js";
+import type { ComponentMetrics } from "./metrics/component.js";
 import type { Delivery } from "./delivery.js";
 import type { ComponentTaps, PipelineView } from "./taps.js";
 
@@ -17,8 +17,8 @@ const token = <T>(name: string): Token<T> => Symbol.for(`livetap.${name}`) as To
 export const OPTIONS: Token<unknown> = token("options");
 /** A pino logger bound to the component (`{ component: "sources.syslog" }`), writing to stderr. */
 export const LOGGER: Token<Logger> = token("logger");
-/** The process's metrics registry (shared by all components). */
-export const METRICS: Token<MetricsRegistry> = token("metrics");
+/** The process's metrics by full id, and the component's `own` (`operators.<name>.dropped`). */
+export const METRICS: Token<ComponentMetrics> = token("metrics");
 /** The clock and timer source: asyncScheduler in production, a TestScheduler in tests. */
 export const SCHEDULER: Token<SchedulerLike> = token("scheduler");
 /** A durable key-value store under `dataDir/<kind>/<name>/` (atomic writes). */

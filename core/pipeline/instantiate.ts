@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { PluginDefinition, PluginInstanceOf, PluginKind } from "../plugin.js";
 import { CHECKPOINTS, DELIVERY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, PIPELINE, SCHEDULER, TAPS } from "../tokens.js";
 import { MetricsRegistry } from "../metrics/registry.js";
+import { componentMetrics } from "../metrics/component.js";
 import { FileCheckpointStore, ReadOnlyCheckpointStore, type CheckpointStore } from "../state/checkpoints.js";
 import { HttpServerPool, type HttpServers } from "../http/pool.js";
 import { DeliveryHub } from "./delivery.js";
@@ -44,8 +45,9 @@ export function defaultServices(overrides: Partial<Services> = {}): Services {
 const KIND_FOLDER: Record<PluginKind, string> = { source: "sources", operator: "operators", sink: "sinks" };
 
 /**
- * Resolves one component in its own child container: OPTIONS, LOGGER, CHECKPOINTS and the
- * HTTP facade are scoped to it; METRICS and SCHEDULER are shared. A fresh root container per
+ * Resolves one component in its own child container: OPTIONS, LOGGER, METRICS (its `own`
+ * metrics under its path), CHECKPOINTS, the HTTP facade and DELIVERY are scoped to it; the metrics
+ * registry behind METRICS and SCHEDULER are shared. A fresh root container per
  * pipeline keeps tsyringe's global `container` untouched.
  */
 export function instantiate<K extends PluginKind>(
@@ -73,7 +75,7 @@ export function instantiate<K extends PluginKind>(
   const http: HttpServers = services.http.forComponent(path);
   c.register(OPTIONS, { useValue: options });
   c.register(LOGGER, { useValue: services.logger.child({ component: path }) });
-  c.register(METRICS, { useValue: services.metrics });
+  c.register(METRICS, { useValue: componentMetrics(services.metrics, path) });
   c.register(SCHEDULER, { useValue: services.scheduler });
   c.register(CHECKPOINTS, { useFactory: checkpoints });
   c.register(HTTP_SERVERS, { useValue: http });

@@ -1,5 +1,6 @@
 import { tap, type MonoTypeOperatorFunction } from "rxjs";
-import { compileEventCondition, fieldReader, isMetricId, numericValue, PluginProblems, type Counter, type LiveEvent, type MetricsRegistry, type Problem } from "../../../core/index.js";
+import { type Metrics, type Counter, type LiveEvent, PluginProblems, type Problem } from "../../../core/index.js";
+import { compileEventCondition, fieldReader, isMetricId, numericValue } from "../../../core/kit.js";
 import { DEFAULT_BUCKETS, type CounterRule, type MetricOptions } from "./options.js";
 
 type Match = ((e: LiveEvent) => boolean) | undefined;
@@ -10,7 +11,7 @@ type Feed = (e: LiveEvent) => void;
  * Every metric a rule names up front is created here, so a clash with an existing metric of
  * another type is a startup problem at the rule's path, not an error on the first event.
  */
-export function metricEvents(o: MetricOptions, metrics: MetricsRegistry): MonoTypeOperatorFunction<LiveEvent> {
+export function metricEvents(o: MetricOptions, metrics: Metrics): MonoTypeOperatorFunction<LiveEvent> {
   const problems: Problem[] = [];
   const create = <T>(path: (string | number)[], make: () => T): T | undefined => {
     try {
@@ -88,7 +89,7 @@ function when(match: Match, feed: Feed): Feed {
  * `<id>.other`. The cache mirrors registry state, which outlives any one subscription, so it
  * belongs to the operator rather than to a subscription.
  */
-function seriesCounters(rule: CounterRule, metrics: MetricsRegistry): (value: string) => Counter {
+function seriesCounters(rule: CounterRule, metrics: Metrics): (value: string) => Counter {
   const other = metrics.counter(`${rule.id}.other`, `Events of ${rule.id} past its maxSeries distinct values`);
   const byValue = new Map<string, Counter>();
   const max = rule.maxSeries ?? 100;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventConditions, FIELD_REF_HELP, FieldRef, isMetricId } from "../../../core/index.js";
+import { EventConditions, FIELD_REF_HELP, FieldRef, isMetricId } from "../../../core/kit.js";
 
 /** Histogram bounds when a rule gives none: 1-5-10 steps from 1 to 1e9, for sizes, counts and durations alike. */
 export const DEFAULT_BUCKETS: readonly number[] = [1, 5, 10, 50, 100, 500, 1e3, 5e3, 1e4, 5e4, 1e5, 5e5, 1e6, 5e6, 1e7, 5e7, 1e8, 5e8, 1e9];

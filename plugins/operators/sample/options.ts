@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventConditions, FIELD_REF_HELP, FieldRef } from "../../../core/index.js";
+import { EventConditions, FIELD_REF_HELP, FieldRef } from "../../../core/kit.js";
 
 export const SampleOptions = z
   .strictObject({

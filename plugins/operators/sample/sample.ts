@@ -1,5 +1,6 @@
 import { defer, filter, identity, map, type MonoTypeOperatorFunction } from "rxjs";
-import { compileEventCondition, fieldReader, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { compileEventCondition, fieldReader } from "../../../core/kit.js";
 import { keyedSampler, mulberry32 } from "./hash.js";
 import type { SampleOptions } from "./options.js";
 

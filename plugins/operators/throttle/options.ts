@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FIELD_REF_HELP, FieldRef } from "../../../core/index.js";
+import { FIELD_REF_HELP, FieldRef } from "../../../core/kit.js";
 
 export const ThrottleOptions = z.strictObject({
   threshold: z

@@ -1,5 +1,6 @@
 import { defer, filter, finalize, type MonoTypeOperatorFunction, type SchedulerLike } from "rxjs";
-import { fieldReader, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { fieldReader } from "../../../core/kit.js";
 import type { ThrottleOptions } from "./options.js";
 
 /** One key's budget: tokens left at `at` (ms on the scheduler clock). */

@@ -1,7 +1,8 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { FailureBackoff, isPasswordHash, SecretSet, verifyPassword, type Counter, type Logger } from "../../../core/index.js";
 import { PATHS } from "./paths.js";
+import type { Counter, Logger } from "../../../core/index.js";
+import { FailureBackoff, isPasswordHash, SecretSet, verifyPassword } from "../../../core/kit.js";
 import { parseScope, SCOPE_EXAMPLE } from "./scope.js";
 
 const bearerToken = z

@@ -1,7 +1,9 @@
 import pino from "pino";
 import { VirtualTimeScheduler } from "rxjs";
 import { describe, expect, it } from "vitest";
-import { compileFilter, isFilterError, MetricsRegistry, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { compileFilter, isFilterError } from "../../../core/kit.js";
+import { MetricsRegistry } from "../../../core/testing.js";
 import { TraceClient, type TraceStats } from "./client.js";
 import type { SseConnection } from "./connection.js";
 import { TraceHub } from "./hub.js";

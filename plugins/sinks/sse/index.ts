@@ -5,26 +5,30 @@ import {
   HTTP_SERVERS,
   inject,
   injectable,
-  isLoopback,
   LOGGER,
   METRICS,
   OPTIONS,
-  parseAddress,
   PIPELINE,
   PluginProblems,
   SCHEDULER,
   TAPS,
   type BoundServer,
   type ComponentTaps,
-  type FilterError,
   type PipelineView,
   type HttpServers,
   type LiveEvent,
   type Logger,
-  type MetricsRegistry,
+  type Metrics,
   type Sink,
 } from "../../../core/index.js";
+import { isLoopback, parseAddress, type FilterError, type Matcher } from "../../../core/kit.js";
 import { StreamAuth } from "./auth.js";
+import { followFilter } from "./follow.js";
+import { MetricsHistory } from "./metrics-history.js";
+import { toStalwartEvent } from "./stalwart/event.js";
+import { compileStalwartFilter } from "./stalwart/filter.js";
+import { StalwartLogin } from "./stalwart/login.js";
+import { toStalwartMetrics } from "./stalwart/metrics.js";
 import { TraceClient, type TraceStats } from "./client.js";
 import { ClientSet } from "./client-set.js";
 import { SseConnection } from "./connection.js";
@@ -57,6 +61,8 @@ export class SseSink implements Sink {
   private readonly auth: StreamAuth;
   private readonly exporter: PrometheusExporter;
   private readonly stats: TraceStats;
+  private readonly history: MetricsHistory;
+  private readonly login: StalwartLogin | undefined;
   private bound: BoundServer | undefined;
   private input: Subscription | undefined;
   private endConsume: (() => void) | undefined;
@@ -68,7 +74,7 @@ export class SseSink implements Sink {
   constructor(
     @inject(OPTIONS) private readonly opts: SseOptions,
     @inject(HTTP_SERVERS) private readonly http: HttpServers,
-    @inject(METRICS) private readonly metrics: MetricsRegistry,
+    @inject(METRICS) private readonly metrics: Metrics,
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
     @inject(LOGGER) private readonly log: Logger,
     @inject(TAPS) private readonly taps: ComponentTaps,
@@ -83,6 +89,8 @@ export class SseSink implements Sink {
     this.hub = new TraceHub(opts, scheduler, log);
     this.clients = new ClientSet(opts, scheduler, metrics.gauge("sse.clients", "Open SSE streams (events and metrics)"));
     this.exporter = new PrometheusExporter(metrics);
+    this.history = new MetricsHistory(opts, metrics, scheduler);
+    if (opts.compat === "stalwart") this.login = new StalwartLogin(opts.loginTokenSeconds, () => scheduler.now());
     this.stats = {
       dropped: metrics.counter("sse.dropped", "Events dropped from slow SSE clients' full queues (counted per client)"),
       sent: metrics.counter("sse.events-sent", "Events written to SSE clients (counted per client)"),
@@ -114,12 +122,16 @@ export class SseSink implements Sink {
           now: () => this.scheduler.now(),
           openMetrics: (res, query) => this.openMetrics(res, query),
           closing: () => void this.stop(),
+          history: { samples: this.history, shape: (s) => (this.login ? toStalwartMetrics(s) : s) },
+          cors: this.opts.cors,
+          compat: this.login && { login: this.login, traceFilter: (params) => this.stalwartFilter(params) },
         }),
       );
     } catch (err) {
       if ((err as { code?: string }).code === "FST_ERR_DUPLICATED_ROUTE") throw this.addressTaken();
       throw err;
     }
+    if (this.opts.metricsHistorySeconds > 0) this.history.start();
   }
 
   /** The base URL once the pipeline listens (port 0 resolved). */
@@ -132,7 +144,7 @@ export class SseSink implements Sink {
     return new Promise<void>((resolve, reject) => {
       this.endConsume = resolve;
       this.input = events.subscribe({
-        next: (e) => this.hub.publish(e),
+        next: (e) => this.hub.publish(this.login ? toStalwartEvent(e) : e),
         // The input is over either way: what clients have queued still goes out.
         error: (err) => void this.hub.settle().then(() => reject(err)),
         complete: () => void this.hub.settle().then(() => resolve()),
@@ -144,6 +156,7 @@ export class SseSink implements Sink {
     if (this.stopped) return;
     this.stopped = true;
     this.input?.unsubscribe();
+    this.history.stop();
     this.clients.finishAll(); // each flushes its queue, then ends its response
     this.hub.close();
     for (const path of this.tapHubs.keys()) this.releaseTap(path, true); // deleting the visited key is safe
@@ -154,6 +167,13 @@ export class SseSink implements Sink {
     return new PluginProblems([
       { path: ["address"], message: `${this.opts.address} already serves the live endpoints of another sse sink: give each sink its own address` },
     ]);
+  }
+
+  /** Stalwart's filters, following `spanId` (or `follow=`) per client: a fresh state per request. */
+  private stalwartFilter(params: URLSearchParams): Matcher {
+    const { filter, follow } = compileStalwartFilter(params);
+    const bounds = { maxFollowed: this.opts.maxFollowed, followSeconds: this.opts.followSeconds };
+    return followFilter(filter, follow ?? this.opts.follow ?? "spanId", bounds, () => this.scheduler.now());
   }
 
   private unavailable(): string | undefined {
@@ -177,7 +197,8 @@ export class SseSink implements Sink {
 
   /** The client's selection: its filters, the credential's scope, and following (CONTRACT 9). */
   private selectionOf(query: TracesQuery, scope: readonly string[] | undefined) {
-    const field = query.follow ?? this.opts.follow;
+    // In compat mode Stalwart's filter already follows spans (stalwartFilter).
+    const field = this.opts.compat === "stalwart" ? undefined : (query.follow ?? this.opts.follow);
     return selection(
       {
         filter: query.filter,
@@ -274,7 +295,7 @@ export class SseSink implements Sink {
 
   private openMetrics(res: ServerResponse, query: MetricsQuery): void {
     const connection = new SseConnection(res, this.opts.stallTimeoutMs);
-    const client = new MetricsClient(connection, query, this.metrics, this.scheduler);
+    const client = new MetricsClient(connection, query, this.metrics, this.scheduler, this.login ? toStalwartMetrics : undefined);
     const opened = connection.open(
       {
         onDrain: () => undefined, // the next frame comes at the next interval anyway

@@ -9,6 +9,10 @@ export const PATHS = {
   metricsToken: "/api/telemetry/live/metrics-token",
   top: "/api/telemetry/top/live",
   pipeline: "/api/pipeline",
+  metricsHistory: "/api/telemetry/metrics",
+  /** WebAdmin's login (`compat: "stalwart"` only). */
+  oauth: "/api/oauth",
+  authToken: "/auth/token",
   prometheus: "/metrics",
   health: "/healthz",
   page: "/",

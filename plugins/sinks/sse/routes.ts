@@ -1,9 +1,14 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
-import type { ComponentStats, FilterError } from "../../../core/index.js";
+import type { ComponentStats } from "../../../core/index.js";
+import type { FilterError, Matcher } from "../../../core/kit.js";
 import type { StreamAuth, StreamEndpoint } from "./auth.js";
 import { parseMetricsQuery, type MetricsQuery } from "./metrics-stream.js";
 import { registerDashboard } from "./dashboard/serve.js";
+import { registerCors } from "./cors.js";
+import { registerMetricsHistory, type HistorySample, type MetricsHistory } from "./metrics-history.js";
+import type { StalwartLogin } from "./stalwart/login.js";
+import { registerStalwartLogin } from "./stalwart/routes.js";
 import type { PrometheusExporter } from "./prometheus.js";
 import { PATHS } from "./paths.js";
 import { scopeOfRequest } from "./scope.js";
@@ -29,6 +34,12 @@ export interface RoutesContext {
   openMetrics(res: ServerResponse, query: MetricsQuery): void;
   /** The server is closing: end the streams gracefully before connections are cut. */
   closing(): void;
+  /** `GET /api/telemetry/metrics?after=` (CONTRACT 11), its samples shaped by `shape`. */
+  history: { samples: MetricsHistory; shape(samples: HistorySample[]): HistorySample[] };
+  /** The `cors` option. */
+  cors?: readonly string[];
+  /** `compat: "stalwart"`: Stalwart's filters (never a 400) and WebAdmin's login. */
+  compat?: { traceFilter(params: URLSearchParams): Matcher; login: StalwartLogin };
 }
 
 const errorBody = {
@@ -54,6 +65,7 @@ export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
     const guard = (endpoint: StreamEndpoint | "api", unscopedOnly = false): onRequestAsyncHookHandler =>
       async function (req, reply) {
         if (!ctx.auth.enabled) return;
+        if (ctx.compat && loginBearer(req, ctx.compat.login)) return;
         const params = searchParams(req.url);
         const query = Object.fromEntries(lastWins(params));
         const decision = await ctx.auth.check({ headers: req.headers, query, remoteAddress: req.socket.remoteAddress }, endpoint, lastEventIdOf(req, params));
@@ -69,11 +81,12 @@ export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
       };
 
     app.addHook("preClose", async () => ctx.closing());
+    registerCors(app, ctx.cors, Object.values(PATHS));
 
     // Streams: no automatic HEAD route, which would open a stream that sends nothing.
     app.get(PATHS.traces, { onRequest: guard("traces"), exposeHeadRoute: false }, (req, reply) => {
       const params = searchParams(req.url);
-      const query = parseTracesQuery(params, ctx.now());
+      const query = parseTracesQuery(params, ctx.now(), undefined, ctx.compat?.traceFilter);
       if ("error" in query) return reply.code(400).send(query);
       const tapProblem = ctx.checkTap(query);
       if (tapProblem) return reply.code(400).send(tapProblem);
@@ -117,6 +130,9 @@ export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
       return reply.type(ctx.exporter.contentType).send(text);
     });
 
+    registerMetricsHistory(app, PATHS.metricsHistory, ctx.history.samples, guard("api"), ctx.history.shape);
+    if (ctx.compat) registerStalwartLogin(app, { oauth: PATHS.oauth, token: PATHS.authToken }, ctx.compat.login, guard("api"));
+
     // Outside auth: liveness probes and the page that asks for credentials.
     app.get(
       PATHS.health,
@@ -125,6 +141,13 @@ export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
     );
     registerDashboard(app, { authEnabled: ctx.auth.enabled });
   };
+}
+
+/** An access token from WebAdmin's login (`Authorization: Bearer`), still valid. */
+function loginBearer(req: FastifyRequest, login: StalwartLogin): boolean {
+  const h = req.headers.authorization;
+  const m = typeof h === "string" ? /^Bearer +(\S+) *$/i.exec(h) : null;
+  return m !== null && login.accepts(m[1]);
 }
 
 function refuseWhenFull(ctx: RoutesContext, reply: FastifyReply): boolean {

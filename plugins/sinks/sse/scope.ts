@@ -4,7 +4,7 @@
  * token issued to a scoped credential carries its scope plus the filters of the token request,
  * so a scope only ever grows narrower.
  */
-import { compileFilter, isFilterError, type CompiledFilter, type FilterError } from "../../../core/index.js";
+import { compileFilter, isFilterError, type Matcher, type FilterError } from "../../../core/kit.js";
 import type { Selection } from "./client.js";
 import { TOP_PARAMS } from "./stream-query.js";
 
@@ -14,7 +14,7 @@ export const SCOPE_EXAMPLE = "domain=example.org&type=smtp.*";
 const NOT_FILTERS: ReadonlySet<string> = new Set([...TOP_PARAMS].filter((p) => p !== "filter" && p !== "type"));
 
 /** One scope string compiled, or what is wrong with it. */
-export function parseScope(scope: string): CompiledFilter | string {
+export function parseScope(scope: string): Matcher | string {
   const params = new URLSearchParams(scope);
   for (const name of params.keys()) {
     if (NOT_FILTERS.has(name)) return `"${name}" is not a filter: a scope holds only filters (filter, type, key filters such as remote-ip), e.g. "${SCOPE_EXAMPLE}"`;

@@ -1,6 +1,7 @@
-import { fieldReader, type CompiledFilter, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { fieldReader, type Matcher } from "../../../core/kit.js";
 import type { Selection } from "./client.js";
-import { FollowedValues, followKey } from "./follow.js";
+import { FollowedValues, followKey } from "./followed.js";
 
 export interface FollowSpec {
   /** The field reference (CONTRACT 6) whose values are followed. */
@@ -11,7 +12,7 @@ export interface FollowSpec {
 
 export interface SelectionSpec {
   /** The request's own filters. */
-  filter: CompiledFilter;
+  filter: Matcher;
   /** A scoped credential's filters: ANDed with everything else, so nothing can widen them. */
   scope?: Selection;
   follow?: FollowSpec;

@@ -3,13 +3,13 @@
  * `follow`, `since`, `outputs-of`, and `by`/`top`/`window`/`interval` of the top stream. Pure:
  * each bad value is a 400 `{error, details}` naming the parameter.
  */
-import { compileFilter, fieldRefProblem, isFilterError, RESERVED_PARAMS, type CompiledFilter, type FilterError } from "../../../core/index.js";
+import { compileFilter, fieldRefProblem, isFilterError, RESERVED_PARAMS, type FilterError, type Matcher } from "../../../core/kit.js";
 
 export const TRACES_PARAMS: ReadonlySet<string> = new Set([...RESERVED_PARAMS, "follow", "since", "outputs-of"]);
 export const TOP_PARAMS: ReadonlySet<string> = new Set([...TRACES_PARAMS, "by", "top", "window", "interval"]);
 
 export interface TracesQuery {
-  filter: CompiledFilter;
+  filter: Matcher;
   /** Field reference whose values are followed once an event passed the filters. */
   follow?: string;
   /** Replay retained events with createdAt at or after this (ms since the epoch). */
@@ -55,8 +55,14 @@ export function parseSince(text: string, now: number): number | string {
   return `"${text.slice(0, 60)}" is neither an RFC 3339 time (2026-11-24T11:50:00Z) nor a duration back from now (90s, 5m, 2h, 1d)`;
 }
 
-export function parseTracesQuery(params: URLSearchParams, now: number, reserved: ReadonlySet<string> = TRACES_PARAMS): TracesQuery | FilterError {
-  const filter = compileFilter(params, { reserved });
+/** `compile`: how the filters are read (compat "stalwart" brings Stalwart's own rules). */
+export function parseTracesQuery(
+  params: URLSearchParams,
+  now: number,
+  reserved: ReadonlySet<string> = TRACES_PARAMS,
+  compile: (params: URLSearchParams) => Matcher | FilterError = (p) => compileFilter(p, { reserved }),
+): TracesQuery | FilterError {
+  const filter = compile(params);
   if (isFilterError(filter)) return filter;
   const query: TracesQuery = { filter };
   const follow = lastValue(params, "follow");

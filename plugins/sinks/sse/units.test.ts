@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MetricsRegistry, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { MetricsRegistry } from "../../../core/testing.js";
 import { droppedFrame, GAP_FRAME, metricsFrame, pingFrame, traceFrame } from "./frames.js";
 import { metricSelector, parseMetricsQuery } from "./metrics-stream.js";
 import { SseOptions } from "./options.js";
@@ -164,6 +165,9 @@ describe("options", () => {
       followSeconds: 300,
       maxFollowed: 1000,
       maxTopKeys: 10000,
+      metricsHistorySeconds: 86400,
+      metricsHistoryIntervalSeconds: 60,
+      loginTokenSeconds: 3600,
     });
   });
 

@@ -13,7 +13,7 @@ import {
   type TapOptions,
 } from "./tap.js";
 import { PATHS } from "../paths.js";
-import { toCommander } from "../../../../core/cli/plugin-commands.js";
+import { toCommander } from "../../../../core/testing.js";
 
 const TRACES_PATH = PATHS.traces;
 const METRICS_PATH = PATHS.metrics;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { TestScheduler } from "rxjs/testing";
-import { compileFilter, isFilterError, type LiveEvent } from "../../../core/index.js";
-import { FollowedValues, followKey } from "./follow.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { compileFilter, isFilterError } from "../../../core/kit.js";
+import { FollowedValues, followKey } from "./followed.js";
 import { selection } from "./selection.js";
 
 describe("FollowedValues", () => {
