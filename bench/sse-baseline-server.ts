@@ -2,20 +2,21 @@
  * Baseline bench server for bench/sse.bench.ts (forked by it; not run by hand): the same
  * traces-stream shape as the `sse` sink with nothing but node:http. One JSON.stringify per
  * event (only when some client wants it), per-client matching by the same compiled predicate
- * (core/lib/filter-match.ts), and every 100 ms each client's pending events written as one
+ * (core/lib/filter/), and every 100 ms each client's pending events written as one
  * `event: trace` frame. No bounded queues, no backpressure handling, no stall detection, no
  * replay ring, no metrics: what the sink adds on top is what the ratio measures.
  */
 import http from "node:http";
 import type { LiveEvent } from "../core/event.js";
-import { compileFilter, isFilterError, type CompiledFilter } from "../core/lib/filter-match.js";
+import type { Matcher } from "../core/lib/filter/matcher.js";
+import { compileFilter, isFilterError } from "../core/lib/filter/query.js";
 import { serveBench, TRACES_PATH } from "./sse-common.js";
 
 const BATCH_MS = 100;
 
 interface Client {
   res: http.ServerResponse;
-  filter: CompiledFilter;
+  filter: Matcher;
   pending: string[];
   lastId: string;
 }

@@ -11,8 +11,8 @@
 import type { Server, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { LiveEvent } from "../core/event.js";
-import { compileFilter, isFilterError } from "../core/lib/filter-match.js";
 import { PATHS } from "../plugins/sinks/sse/paths.js";
+import { compileFilter, isFilterError } from "../core/lib/filter/query.js";
 
 export const TRACES_PATH = PATHS.traces;
 
@@ -235,7 +235,7 @@ export function filtersFor(clients: number, distinct: boolean): string[] {
 
 /**
  * How many of the first `count` events of a phase the filter keeps, by the very predicate the
- * sink uses (core/lib/filter-match.ts). Filters here never look at `sentAt`.
+ * sink uses (core/lib/filter/). Filters here never look at `sentAt`.
  */
 export function expectedCount(query: string, count: number): number {
   const f = compileFilter(new URLSearchParams(query));

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { asyncScheduler } from "rxjs";
-import { MetricsRegistry } from "../core/index.js";
+import { componentMetrics, MetricsRegistry } from "../core/testing.js";
 import { Framer } from "../plugins/sources/syslog/framing.js";
 import { SyslogOptions } from "../plugins/sources/syslog/options.js";
 import { IsoClock, UTC, parseSyslog, type ParseContext } from "../plugins/sources/syslog/parse.js";
@@ -175,7 +175,7 @@ async function tcpBench(): Promise<{ ours: Rates; nsyslog: Rates; glossy: Rates 
   console.log(`\nEnd-to-end TCP ingest: ${TCP_N} octet-counted ~256-byte RFC 5424 messages over ${CONNECTIONS} loopback connections (generator in a child process)`);
 
   const metrics = new MetricsRegistry();
-  const source = new SyslogSource(SyslogOptions.parse({ mode: "tcp", address: "127.0.0.1:0" }), pino({ level: "silent" }), metrics, asyncScheduler);
+  const source = new SyslogSource(SyslogOptions.parse({ mode: "tcp", address: "127.0.0.1:0" }), pino({ level: "silent" }), componentMetrics(metrics, "sources.syslog"), asyncScheduler);
   await source.start();
   let n = 0;
   let bad = 0;

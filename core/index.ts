@@ -1,60 +1,51 @@
 /**
- * livetap's plugin API: everything a source, operator or sink (built-in or a user's) needs.
- * Plugins import only this module (`import { defineSource } from "livetap"`).
+ * `livetap`: the plugin API, everything a source, operator or sink (built-in or a user's)
+ * needs and nothing else. Plugins import this module (`import { defineSource } from "livetap"`)
+ * and, for shared helpers (addresses, filters, bounded writers, passwords), `livetap/kit`
+ * (core/kit.ts); plugin tests also `livetap/testing` (core/testing.ts).
+ *
+ * - Plugins: `defineSource` / `defineOperator` / `defineSink`, the `Source` / `Operator` /
+ *   `Sink` interfaces, `PluginProblems` for startup problems at option paths, the types of
+ *   CLI commands a plugin contributes.
+ * - Events: `LiveEvent` (what flows), `LiveEventInput` (what a source emits).
+ * - Services, injected by token (`@inject(SCHEDULER)`): OPTIONS, LOGGER, METRICS, SCHEDULER,
+ *   CHECKPOINTS, HTTP_SERVERS, DELIVERY, with their types; `untrackedDelivery` stands in for
+ *   DELIVERY in a plugin built by hand.
  */
 import "reflect-metadata";
 
 export { inject, injectable } from "tsyringe";
-export * from "./event.js";
-export * from "./plugin.js";
+
+// Plugins.
+export {
+  defineSource,
+  defineOperator,
+  defineSink,
+  PluginProblems,
+  type Problem,
+  type Source,
+  type Operator,
+  type Sink,
+  type PluginDefinition,
+  type PluginKind,
+  type PluginInstanceOf,
+  type PluginClass,
+  type OptionsSchema,
+  type JsonSchemaObject,
+} from "./plugin.js";
+/** CLI commands a definition contributes (`commands`), registered by the CLI. */
 export type { PluginCommand, CommandArgument, CommandOption, CommandContext } from "./command.js";
-export * from "./tokens.js";
-export { DeliveryOptions, DeliveryOptionsShape, untrackedDelivery, type Delivery, type Settlement, type SettleCallback } from "./delivery.js";
-export { recordToEvent, lineToEvent, toEventType, isPlainObject, type RecordOptions } from "./lib/record.js";
-export { parseAddress, isLoopback, urlFor, type HostPort } from "./lib/address.js";
-export {
-  MetricsRegistry,
-  LATENCY_BUCKETS_MS,
-  isMetricId,
-  type Counter,
-  type Gauge,
-  type Histogram,
-  type MetricSample,
-  type MetricType,
-  type MetricInfo,
-} from "./metrics/registry.js";
-export type { CheckpointStore } from "./state/checkpoints.js";
-export { CheckpointCorrupt, CheckpointRetryLater } from "./state/checkpoints.js";
-export type { HttpServers, HttpServerOptions, BoundServer } from "./http/pool.js";
+
+// Events.
+export type { LiveEvent, LiveEventInput } from "./event.js";
+
+// Services: the tokens and what they resolve to.
+export { OPTIONS, LOGGER, METRICS, SCHEDULER, CHECKPOINTS, HTTP_SERVERS, DELIVERY, TAPS, PIPELINE, HISTORY, DRY_RUN, type Token } from "./tokens.js";
+export type { History, HistoryPage, HistoryQuery, SourceHistory } from "./history.js";
+export type { ComponentTaps, ComponentStats, PipelineView } from "./taps.js";
 export type { Logger } from "pino";
-export {
-  compileFilter,
-  isFilterError,
-  kebabToCamel,
-  RESERVED_PARAMS,
-  type CompiledFilter,
-  type FilterConditions,
-  type FilterError,
-  type CompileOptions,
-  compileEventCondition,
-  EventCondition,
-  EventConditions,
-  FieldComparison,
-  type EventMatcher,
-  SEVERITY_NAMES,
-  severityRank,
-  eventSeverity,
-  numericValue,
-} from "./lib/filter-match.js";
-export { hashPassword, verifyPassword, isPasswordHash } from "./lib/password.js";
-export { didYouMean } from "./lib/did-you-mean.js";
-export { dropCounter, componentMetricId } from "./metrics/drops.js";
-export { BoundedWriter, endOfBurst, type BoundedWriterOptions, type DropReport, type WritableLike } from "./lib/bounded-writer.js";
-export { HostPortOption, HttpsFilesOption } from "./lib/option-schemas.js";
-export { utf8Boundary, utf8End } from "./lib/utf8.js";
-export { SecretSet } from "./lib/secret-set.js";
-export { inflateBody, SUPPORTED_ENCODINGS, type InflateResult } from "./lib/inflate.js";
-export { FailureBackoff, DEFAULT_FAILURE_BACKOFF, type FailureBackoffOptions } from "./lib/failure-backoff.js";
-export { compareEventIds, NO_HISTORY, type History, type HistoryPage, type HistoryQuery, type SourceHistory } from "./history.js";
-// NATS connection options and connect logic shared by the nats sink and source (the lead moves these to core/kit.ts).
-export * from "./lib/nats/index.js";
+export type { ComponentMetrics, Metrics, MetricFactory } from "./metrics/component.js";
+export type { Counter, Gauge, Histogram, MetricSample, MetricType, MetricInfo } from "./metrics/registry.js";
+export type { CheckpointStore } from "./state/checkpoints.js";
+export type { HttpServers, HttpServerOptions, BoundServer } from "./http/pool.js";
+export { DeliveryOptionsShape, untrackedDelivery, type DeliveryOptions, type Delivery, type Settlement, type SettleCallback } from "./delivery.js";

@@ -7,6 +7,18 @@ import type { PluginDefinition, PluginInstanceOf, PluginKind } from "./plugin.js
 import { defaultServices, instantiate, type Services } from "./pipeline/instantiate.js";
 
 export { defaultServices, type Services };
+/** The process-wide registry behind METRICS: pass one in `services` to read what a plugin counted. */
+export { MetricsRegistry } from "./metrics/registry.js";
+/** A pipeline's delivery bookkeeping: pass one in `services` to hold or settle events by hand. */
+export { DeliveryHub } from "./pipeline/delivery.js";
+/** METRICS as core builds it for one component, for a plugin built by hand in a test. */
+export { componentMetrics } from "./metrics/component.js";
+/** CHECKPOINTS as core builds it: atomic JSON files in a folder. */
+export { FileCheckpointStore } from "./state/checkpoints.js";
+/** A contributed command as the CLI registers it (commander), to parse and run it in a test. */
+export { toCommander } from "./cli/plugin-commands.js";
+/** The receive-time stamp core puts on events (for operators' tests that it survives). */
+export { RECEIVED_AT } from "./event.js";
 
 /**
  * Creates a plugin instance with `options` parsed by its zod schema (defaults applied), and

@@ -2,9 +2,10 @@ import type { Logger } from "pino";
 import type { SchedulerLike } from "rxjs";
 import type { CheckpointStore } from "./state/checkpoints.js";
 import type { HttpServers } from "./http/pool.js";
-import type { MetricsRegistry } from "./metrics/registry.js";
+import type { ComponentMetrics } from "./metrics/component.js";
 import type { Delivery } from "./delivery.js";
 import type { History } from "./history.js";
+import type { ComponentTaps, PipelineView } from "./taps.js";
 
 /**
  * DI tokens. `Symbol.for` so a plugin package that bundles its own copy of livetap's API
@@ -17,8 +18,8 @@ const token = <T>(name: string): Token<T> => Symbol.for(`livetap.${name}`) as To
 export const OPTIONS: Token<unknown> = token("options");
 /** A pino logger bound to the component (`{ component: "sources.syslog" }`), writing to stderr. */
 export const LOGGER: Token<Logger> = token("logger");
-/** The process's metrics registry (shared by all components). */
-export const METRICS: Token<MetricsRegistry> = token("metrics");
+/** The process's metrics by full id, and the component's `own` (`operators.<name>.dropped`). */
+export const METRICS: Token<ComponentMetrics> = token("metrics");
 /** The clock and timer source: asyncScheduler in production, a TestScheduler in tests. */
 export const SCHEDULER: Token<SchedulerLike> = token("scheduler");
 /** A durable key-value store under `dataDir/<kind>/<name>/` (atomic writes). */
@@ -34,3 +35,7 @@ export const HISTORY: Token<History> = token("history");
  * would merely wait for (an unreachable server).
  */
 export const DRY_RUN: Token<boolean> = token("dry-run");
+/** The outputs of this process's components, for live views (`outputs-of`). */
+export const TAPS: Token<ComponentTaps> = token("taps");
+/** The running pipeline's components and counters (`GET /api/pipeline`). */
+export const PIPELINE: Token<PipelineView> = token("pipeline");

@@ -1,9 +1,11 @@
 /** The dashboard page's DOM-free logic (plugins/sinks/sse/dashboard/src/lib), in Node. */
 import { describe, expect, it } from "vitest";
-import { compileFilter, isFilterError, type LiveEvent } from "../core/index.js";
+import type { LiveEvent } from "../core/index.js";
+import { compileFilter, isFilterError } from "../core/kit.js";
 import { fieldsSummary, formatBytes, formatNumber, formatValue, levelOf } from "../plugins/sinks/sse/dashboard/src/lib/format.js";
 import { MetricStore, pointBetween, unitOf } from "../plugins/sinks/sse/dashboard/src/lib/metrics.js";
-import { camelToKebab, filterFromQuery, keyToParam, queryFromFilter, sameQuery, streamUrl } from "../plugins/sinks/sse/dashboard/src/lib/query.js";
+import { camelToKebab } from "../core/lib/filter/names.js";
+import { filterFromQuery, keyToParam, queryFromFilter, sameQuery, streamUrl } from "../plugins/sinks/sse/dashboard/src/lib/query.js";
 import { Ring } from "../plugins/sinks/sse/dashboard/src/lib/ring.js";
 import { EventStore, Marker } from "../plugins/sinks/sse/dashboard/src/lib/store.js";
 
@@ -116,6 +118,28 @@ describe("dashboard metrics", () => {
     expect(m.get("server.memory")!.values).toEqual([1100, 1200, 1300]);
     expect(m.get("server.memory")!.times).toEqual([12, 14, 16]);
     expect(m.catalog().map((c) => c.id)).toEqual(["event.latency", "events.received", "server.memory"]);
+  });
+
+  it("puts the server's history in front of the live points: counters as rates over a round, histograms as means", () => {
+    const m = new MetricStore();
+    m.ingest([{ id: "c", type: "counter", value: 1000 }, { id: "g", type: "gauge", value: 7 }], 1000, 2, true);
+    m.ingest([{ id: "c", type: "counter", value: 1010 }, { id: "g", type: "gauge", value: 8 }], 1002, 2);
+    const at = (s: number) => new Date(s * 1000).toISOString();
+    const added = m.ingestHistory([
+      { type: "counter", id: "c", timestamp: at(880), value: 120 },
+      { type: "gauge", id: "g", timestamp: at(880), value: 5 },
+      { type: "histogram", id: "h", timestamp: at(880), count: 4, sum: 10 },
+      { type: "counter", id: "c", timestamp: at(940), value: 60 },
+      { type: "counter", id: "c", timestamp: at(1002), value: 1 }, // not older than the live points: left out
+      { type: "gauge", id: "g" }, // no timestamp: skipped
+    ]);
+    expect(added).toEqual(["h"]);
+    expect(m.get("c")!.times).toEqual([880, 940, 1002]);
+    expect(m.get("c")!.values).toEqual([2, 1, 5]);
+    expect(m.get("g")!.values).toEqual([5, 7, 8]);
+    expect(m.get("h")!.values).toEqual([2.5]);
+    m.ingest([{ id: "h", type: "histogram", count: 100, sum: 100 }], 1004, 2); // first live sample of h: no difference yet
+    expect(m.get("h")!.values).toEqual([2.5]);
   });
 
   it("shows no rate across a counter reset (server restart), and skips malformed samples", () => {

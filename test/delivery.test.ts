@@ -7,7 +7,6 @@ import { Writable } from "node:stream";
 import {
   DELIVERY,
   DeliveryOptionsShape,
-  MetricsRegistry,
   defineOperator,
   defineSink,
   defineSource,
@@ -22,6 +21,7 @@ import {
   type Sink,
   type Source,
 } from "../core/index.js";
+import { MetricsRegistry } from "../core/testing.js";
 import type { ComponentConfig, PipelineConfig } from "../core/config/model.js";
 import { HttpServerPool } from "../core/http/pool.js";
 import { Pipeline } from "../core/pipeline/pipeline.js";

@@ -141,9 +141,9 @@ describe.skipIf(!OPENSSL)("TLS (skipped when the openssl CLI is not installed)",
     const { SyslogSource } = await import("../plugins/sources/syslog/syslog.js");
     const { SyslogOptions } = await import("../plugins/sources/syslog/options.js");
     const pino = (await import("pino")).default;
-    const { MetricsRegistry } = await import("../core/index.js");
+    const { componentMetrics, MetricsRegistry } = await import("../core/testing.js");
     const { asyncScheduler } = await import("rxjs");
-    const source = new SyslogSource(SyslogOptions.parse({ mode: "tls", address: "127.0.0.1:0", cert: a.cert, key: a.clientKey }), pino({ level: "silent" }), new MetricsRegistry(), asyncScheduler);
+    const source = new SyslogSource(SyslogOptions.parse({ mode: "tls", address: "127.0.0.1:0", cert: a.cert, key: a.clientKey }), pino({ level: "silent" }), componentMetrics(new MetricsRegistry(), "sources.syslog"), asyncScheduler);
     const err = (await source.start().catch((e: unknown) => e)) as { problems: { path: string[]; message: string }[] };
     expect(err.problems[0].path).toEqual(["cert"]);
     expect(err.problems[0].message).toMatch(/not a usable certificate and key/);

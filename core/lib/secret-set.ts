@@ -19,10 +19,15 @@ export class SecretSet {
   }
 
   has(candidate: string): boolean {
+    return this.indexOf(candidate) >= 0;
+  }
+
+  /** Position of the member equal to `candidate` (the last one if repeated), -1 when none; every member is compared. */
+  indexOf(candidate: string): number {
     const given = this.digest(candidate);
-    let match = false;
-    for (const d of this.digests) match = timingSafeEqual(given, d) || match;
-    return match;
+    let found = -1;
+    for (let i = 0; i < this.digests.length; i++) if (timingSafeEqual(given, this.digests[i])) found = i;
+    return found;
   }
 
   private digest(s: string): Buffer {

@@ -3,7 +3,8 @@ import type { SchedulerAction, SchedulerLike } from "rxjs";
 import type { Delivery, SettleCallback, Settlement } from "../delivery.js";
 import type { LiveEvent, LiveEventInput } from "../event.js";
 import type { PluginKind } from "../plugin.js";
-import { LATENCY_BUCKETS_MS, isMetricId, type Counter, type Histogram, type MetricsRegistry } from "../metrics/registry.js";
+import { LATENCY_BUCKETS_MS, type Counter, type Histogram, type MetricsRegistry } from "../metrics/registry.js";
+import { componentMetrics } from "../metrics/component.js";
 
 /**
  * The bookkeeping behind `Delivery` (core/delivery.ts). A tracked batch is one `Receipt`
@@ -101,8 +102,7 @@ class SourceLedger implements EventCounter {
     readonly ackTimeoutMs: number,
   ) {
     this.fanout = hub.defaultFanout;
-    const id = componentMetricId(path, "pending");
-    if (id) hub.metrics.gauge(id, "Events of this source not yet settled (CONTRACT 7)", () => this.pending);
+    componentMetrics(hub.metrics, path).own.gauge("pending", "Events of this source not yet settled (CONTRACT 7)", () => this.pending);
   }
 
   get full(): boolean {
@@ -352,14 +352,4 @@ class ComponentDelivery implements Delivery {
   fail(event: LiveEvent, err: unknown): void {
     this.hub.fail(this.path, event, err);
   }
-}
-
-/** `sources.syslog` + `pending` -> `sources.syslog.pending`, or undefined when no valid id. */
-function componentMetricId(path: string, suffix: string): string | undefined {
-  const id = `${path
-    .toLowerCase()
-    .split(".")
-    .map((part) => part.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, ""))
-    .join(".")}.${suffix}`;
-  return isMetricId(id) ? id : undefined;
 }

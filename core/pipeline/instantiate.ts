@@ -4,12 +4,14 @@ import { asyncScheduler, type SchedulerLike } from "rxjs";
 import pino, { type Logger } from "pino";
 import { join } from "node:path";
 import type { PluginDefinition, PluginInstanceOf, PluginKind } from "../plugin.js";
-import { CHECKPOINTS, DELIVERY, DRY_RUN, HISTORY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, SCHEDULER } from "../tokens.js";
+import { CHECKPOINTS, DELIVERY, DRY_RUN, HISTORY, HTTP_SERVERS, LOGGER, METRICS, OPTIONS, PIPELINE, SCHEDULER, TAPS } from "../tokens.js";
 import { NO_HISTORY, type History } from "../history.js";
 import { MetricsRegistry } from "../metrics/registry.js";
+import { componentMetrics } from "../metrics/component.js";
 import { FileCheckpointStore, ReadOnlyCheckpointStore, type CheckpointStore } from "../state/checkpoints.js";
 import { HttpServerPool, type HttpServers } from "../http/pool.js";
 import { DeliveryHub } from "./delivery.js";
+import { PipelineTaps } from "./taps.js";
 
 /** The process-wide services every component shares. */
 export interface Services {
@@ -22,6 +24,8 @@ export interface Services {
   delivery: DeliveryHub;
   /** validate's dry start: components read their checkpoints but never write them, and check without waiting (see `DRY_RUN`). */
   dryRun?: boolean;
+  /** Component outputs and counters (TAPS, PIPELINE), filled in by the pipeline. */
+  taps: PipelineTaps;
 }
 
 /** Per-component services the pipeline adds (the sink's view of history). */
@@ -38,6 +42,7 @@ export function defaultServices(overrides: Partial<Services> = {}): Services {
     metrics,
     scheduler,
     delivery: overrides.delivery ?? new DeliveryHub({ metrics, scheduler, logger }),
+    taps: overrides.taps ?? new PipelineTaps(),
     http: overrides.http ?? new HttpServerPool(logger),
     dataDir: overrides.dataDir ?? join(process.cwd(), ".livetap"),
   };
@@ -46,8 +51,9 @@ export function defaultServices(overrides: Partial<Services> = {}): Services {
 const KIND_FOLDER: Record<PluginKind, string> = { source: "sources", operator: "operators", sink: "sinks" };
 
 /**
- * Resolves one component in its own child container: OPTIONS, LOGGER, CHECKPOINTS and the
- * HTTP facade are scoped to it; METRICS and SCHEDULER are shared. A fresh root container per
+ * Resolves one component in its own child container: OPTIONS, LOGGER, METRICS (its `own`
+ * metrics under its path), CHECKPOINTS, the HTTP facade and DELIVERY are scoped to it; the metrics
+ * registry behind METRICS and SCHEDULER are shared. A fresh root container per
  * pipeline keeps tsyringe's global `container` untouched.
  */
 export function instantiate<K extends PluginKind>(
@@ -76,10 +82,12 @@ export function instantiate<K extends PluginKind>(
   const http: HttpServers = services.http.forComponent(path);
   c.register(OPTIONS, { useValue: options });
   c.register(LOGGER, { useValue: services.logger.child({ component: path }) });
-  c.register(METRICS, { useValue: services.metrics });
+  c.register(METRICS, { useValue: componentMetrics(services.metrics, path) });
   c.register(SCHEDULER, { useValue: services.scheduler });
   c.register(CHECKPOINTS, { useFactory: checkpoints });
   c.register(HTTP_SERVERS, { useValue: http });
+  c.register(TAPS, { useValue: services.taps });
+  c.register(PIPELINE, { useValue: services.taps });
   c.register(DELIVERY, { useValue: services.delivery.forComponent(path, definition.kind, options) });
   c.register(DRY_RUN, { useValue: services.dryRun === true });
   c.register(HISTORY, { useValue: own.history ?? NO_HISTORY });

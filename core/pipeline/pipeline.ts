@@ -24,6 +24,7 @@ import { instantiate, type Services } from "./instantiate.js";
 import { DeliveryHub, carryReceipt } from "./delivery.js";
 import { SinkInput } from "./sink-input.js";
 import { HistoryRouter } from "./history.js";
+import { PipelineTaps } from "./taps.js";
 import type { Counter } from "../metrics/registry.js";
 import type { FileCheckpointStore } from "../state/checkpoints.js";
 
@@ -74,14 +75,15 @@ export class Pipeline {
 
   constructor(
     private readonly config: PipelineConfig,
-    services: Omit<Services, "delivery"> & { delivery?: DeliveryHub },
+    services: Omit<Services, "delivery" | "taps"> & { delivery?: DeliveryHub; taps?: PipelineTaps },
     options: PipelineOptions = {},
   ) {
-    this.services = { ...services, delivery: services.delivery ?? new DeliveryHub(services) };
+    this.services = { ...services, delivery: services.delivery ?? new DeliveryHub(services), taps: services.taps ?? new PipelineTaps() };
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.maxOperatorRestarts = options.maxOperatorRestarts ?? 1000;
     this.errors = services.metrics.counter("pipeline.errors", "Errors thrown by components");
     this.live = liveComponents(config);
+    this.services.taps.describe(config.components, this.live, (path) => this.services.delivery.operator(path));
   }
   /** Components on a path to a sink: only they are ever subscribed. */
   private readonly live: Set<string>;
@@ -186,20 +188,22 @@ export class Pipeline {
     const sources: Connectable<LiveEvent>[] = [];
     const sinkRuns: Promise<void>[] = [];
     const inputsOf = (c: ComponentConfig) => merge(...c.inputs.map((name) => outputs.get(name)!));
+    // Each output (and each sink's input) passes a tap point: counters for /api/pipeline, outputs-of.
+    const point = (c: ComponentConfig) => this.services.taps.point(c.path);
 
     for (const b of this.built) {
       const c = b.config;
       if (b.source) {
         this.trackFanOut(c);
-        const shared = connectable(this.sourceStream(c, b.source), { connector: () => new Subject<LiveEvent>(), resetOnDisconnect: false });
+        const shared = connectable(this.sourceStream(c, b.source).pipe(point(c)), { connector: () => new Subject<LiveEvent>(), resetOnDisconnect: false });
         sources.push(shared);
         outputs.set(c.name, shared);
       } else if (b.operator) {
-        const guarded = inputsOf(c).pipe(this.guardOperator(c, b.operator));
+        const guarded = inputsOf(c).pipe(this.guardOperator(c, b.operator), point(c));
         // Multicast only a fan-out: a single consumer needs no Subject in between.
         outputs.set(c.name, this.consumerCount(c.name) > 1 ? guarded.pipe(share()) : guarded);
       } else if (b.sink) {
-        sinkRuns.push(this.runSink(c, b.sink, inputsOf(c)));
+        sinkRuns.push(this.runSink(c, b.sink, inputsOf(c).pipe(point(c))));
       }
     }
     // Sinks may subscribe after a microtask or two; let them before any event flows.

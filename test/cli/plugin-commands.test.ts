@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { verifyPassword } from "../../core/index.js";
+import { verifyPassword } from "../../core/kit.js";
 import { freePort } from "../../core/testing.js";
 import { livetap, tempDir, writeConfig } from "./harness.js";
 

@@ -4,8 +4,9 @@ import { from, lastValueFrom, toArray } from "rxjs";
 import fc from "fast-check";
 import { z } from "zod";
 import pino from "pino";
-import { compileFilter, isFilterError, MetricsRegistry, type LiveEvent, type Operator } from "../../../core/index.js";
-import { createPlugin } from "../../../core/testing.js";
+import type { LiveEvent, Operator } from "../../../core/index.js";
+import { compileFilter, isFilterError } from "../../../core/kit.js";
+import { createPlugin, MetricsRegistry } from "../../../core/testing.js";
 import definition from "./index.js";
 import { filterEvents } from "./filter.js";
 import { FilterOptions } from "./options.js";
@@ -62,6 +63,8 @@ const CASES: Case[] = [
   ["fields lt", { include: { fields: [{ field: "size", lt: 1_000_000 }] } }, ["7", "8", "9"]],
   ["fields range in one comparison", { include: { fields: [{ field: "size", gt: 0, lte: 999_999 }] } }, ["7", "8"]],
   ["fields eq / ne", { include: { fields: [{ field: "size", ne: 10 }, { field: "size", lte: 10 }] } }, ["9"]],
+  ["fields: a dotted path descends into data (CONTRACT 6)", { include: { fields: [{ field: "structuredData.meta.size", gte: 1_000_000 }] } }, ["6"]],
+  ["fields: data. prefix", { include: { fields: [{ field: "data.size", gte: 1_000_000 }] } }, ["2"]],
   ["fields: not a number never matches", { include: { fields: [{ field: "size", gte: -1e12 }] } }, ["2", "7", "8", "9"]],
   ["all parts of one condition must hold", { include: { type: "syslog.*", severityAtLeast: "err", filter: "451" } }, ["4"]],
   ["a list of conditions: any of them", { include: [{ type: "auth.*" }, { severityAtLeast: "crit" }] }, ["3", "6"]],

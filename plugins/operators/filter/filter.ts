@@ -1,5 +1,6 @@
 import { filter, identity, type MonoTypeOperatorFunction } from "rxjs";
-import { compileEventCondition, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { compileEventCondition } from "../../../core/kit.js";
 import type { FilterOptions } from "./options.js";
 
 /**

@@ -1,5 +1,6 @@
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { defineOperator, DELIVERY, dropCounter, inject, injectable, LOGGER, METRICS, OPTIONS, type Delivery, type LiveEvent, type Logger, type MetricsRegistry, type Operator } from "../../../core/index.js";
+import { type ComponentMetrics, defineOperator, type Delivery, DELIVERY, inject, injectable, type LiveEvent, type Logger, LOGGER, METRICS, type Operator, OPTIONS } from "../../../core/index.js";
+import { dropCounter } from "../../../core/kit.js";
 import { filterEvents } from "./filter.js";
 import { FilterOptions } from "./options.js";
 
@@ -7,14 +8,14 @@ import { FilterOptions } from "./options.js";
 export class FilterOperator implements Operator {
   constructor(
     @inject(OPTIONS) private readonly opts: FilterOptions,
-    @inject(METRICS) private readonly metrics: MetricsRegistry,
+    @inject(METRICS) private readonly metrics: ComponentMetrics,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   operator(): MonoTypeOperatorFunction<LiveEvent> {
     this.logger.debug({ include: this.opts.include, exclude: this.opts.exclude }, "filter conditions");
-    return filterEvents(this.opts, dropCounter(this.metrics, this.logger, "filter", this.delivery));
+    return filterEvents(this.opts, dropCounter(this.metrics, "filter", this.delivery));
   }
 }
 

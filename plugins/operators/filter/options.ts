@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventConditions } from "../../../core/index.js";
+import { EventConditions } from "../../../core/kit.js";
 
 export const FilterOptions = z.strictObject({
   include: EventConditions.optional().describe(

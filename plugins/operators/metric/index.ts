@@ -1,5 +1,5 @@
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { defineOperator, inject, injectable, METRICS, OPTIONS, type LiveEvent, type MetricsRegistry, type Operator } from "../../../core/index.js";
+import { type Metrics, defineOperator, inject, injectable, type LiveEvent, METRICS, type Operator, OPTIONS } from "../../../core/index.js";
 import { metricEvents } from "./metric.js";
 import { MetricOptions } from "./options.js";
 
@@ -7,7 +7,7 @@ import { MetricOptions } from "./options.js";
 export class MetricOperator implements Operator {
   private readonly fn: MonoTypeOperatorFunction<LiveEvent>;
 
-  constructor(@inject(OPTIONS) opts: MetricOptions, @inject(METRICS) metrics: MetricsRegistry) {
+  constructor(@inject(OPTIONS) opts: MetricOptions, @inject(METRICS) metrics: Metrics) {
     // Built here, not in operator(): a metric id clash is then a startup problem.
     this.fn = metricEvents(opts, metrics);
   }

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { TestScheduler } from "rxjs/testing";
 import { from } from "rxjs";
 import { z } from "zod";
-import { MetricsRegistry, PluginProblems, type LiveEvent, type MetricSample, type Operator } from "../../../core/index.js";
-import { createPlugin } from "../../../core/testing.js";
+import { type LiveEvent, type MetricSample, type Operator, PluginProblems } from "../../../core/index.js";
+import { createPlugin, MetricsRegistry } from "../../../core/testing.js";
 import definition from "./index.js";
 import { metricEvents, seriesName } from "./metric.js";
 import { MetricOptions } from "./options.js";
@@ -136,6 +136,13 @@ describe("metric operator", () => {
     ["Ünïcödé", "n-c-d"],
   ])("series name of %j is %j", (value, name) => {
     expect(seriesName(value)).toBe(name);
+  });
+
+  it("reads fields as field references: nested paths, and type as the event's own", () => {
+    const events = [ev("1", "a.x", { req: { ms: 5 }, type: "inner" }), ev("2", "a.y", { req: { ms: 7 }, type: "inner" })];
+    expect(samples({ histograms: [{ id: "m.ms", field: "req.ms" }] }, "m.", events)).toEqual([{ id: "m.ms", type: "histogram", count: 2, sum: 12 }]);
+    expect(samples({ counters: [{ id: "m.t", field: "type" }] }, "m.t.a", events).map((x) => x.id)).toEqual(["m.t.a-x", "m.t.a-y"]);
+    expect(samples({ counters: [{ id: "m.t", field: "data.type" }] }, "m.t.i", events)).toEqual([{ id: "m.t.inner", type: "counter", value: 2 }]);
   });
 
   it("keeps series ids within 200 characters", () => {

@@ -1,5 +1,6 @@
 import { tap, type MonoTypeOperatorFunction } from "rxjs";
-import { compileEventCondition, isMetricId, numericValue, PluginProblems, type Counter, type LiveEvent, type MetricsRegistry, type Problem } from "../../../core/index.js";
+import { type Metrics, type Counter, type LiveEvent, PluginProblems, type Problem } from "../../../core/index.js";
+import { compileEventCondition, fieldReader, isMetricId, numericValue } from "../../../core/kit.js";
 import { DEFAULT_BUCKETS, type CounterRule, type MetricOptions } from "./options.js";
 
 type Match = ((e: LiveEvent) => boolean) | undefined;
@@ -10,7 +11,7 @@ type Feed = (e: LiveEvent) => void;
  * Every metric a rule names up front is created here, so a clash with an existing metric of
  * another type is a startup problem at the rule's path, not an error on the first event.
  */
-export function metricEvents(o: MetricOptions, metrics: MetricsRegistry): MonoTypeOperatorFunction<LiveEvent> {
+export function metricEvents(o: MetricOptions, metrics: Metrics): MonoTypeOperatorFunction<LiveEvent> {
   const problems: Problem[] = [];
   const create = <T>(path: (string | number)[], make: () => T): T | undefined => {
     try {
@@ -31,11 +32,11 @@ export function metricEvents(o: MetricOptions, metrics: MetricsRegistry): MonoTy
     }
     const series = create(["counters", i, "id"], () => seriesCounters(rule, metrics));
     if (!series) return;
-    const field = rule.field;
+    const field = rule.field === undefined ? undefined : fieldReader(rule.field);
     feeds.push(
       when(match, (e) => {
         if (field === undefined) return series(e.type).inc();
-        const v = e.data[field];
+        const v = field(e);
         if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") series(String(v)).inc();
       }),
     );
@@ -44,10 +45,10 @@ export function metricEvents(o: MetricOptions, metrics: MetricsRegistry): MonoTy
   (o.histograms ?? []).forEach((rule, i) => {
     const h = create(["histograms", i, "id"], () => metrics.histogram(rule.id, `Values of data.${rule.field}`, rule.buckets ?? DEFAULT_BUCKETS));
     if (!h) return;
-    const field = rule.field;
+    const field = fieldReader(rule.field);
     feeds.push(
       when(matcher(rule.where), (e) => {
-        const n = numericValue(e.data[field]);
+        const n = numericValue(field(e));
         if (n !== undefined) h.observe(n);
       }),
     );
@@ -56,10 +57,10 @@ export function metricEvents(o: MetricOptions, metrics: MetricsRegistry): MonoTy
   (o.gauges ?? []).forEach((rule, i) => {
     const g = create(["gauges", i, "id"], () => metrics.gauge(rule.id, `Latest data.${rule.field}`));
     if (!g) return;
-    const field = rule.field;
+    const field = fieldReader(rule.field);
     feeds.push(
       when(matcher(rule.where), (e) => {
-        const n = numericValue(e.data[field]);
+        const n = numericValue(field(e));
         if (n !== undefined) g.set(n);
       }),
     );
@@ -88,7 +89,7 @@ function when(match: Match, feed: Feed): Feed {
  * `<id>.other`. The cache mirrors registry state, which outlives any one subscription, so it
  * belongs to the operator rather than to a subscription.
  */
-function seriesCounters(rule: CounterRule, metrics: MetricsRegistry): (value: string) => Counter {
+function seriesCounters(rule: CounterRule, metrics: Metrics): (value: string) => Counter {
   const other = metrics.counter(`${rule.id}.other`, `Events of ${rule.id} past its maxSeries distinct values`);
   const byValue = new Map<string, Counter>();
   const max = rule.maxSeries ?? 100;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventConditions, isMetricId } from "../../../core/index.js";
+import { EventConditions, FIELD_REF_HELP, FieldRef, isMetricId } from "../../../core/kit.js";
 
 /** Histogram bounds when a rule gives none: 1-5-10 steps from 1 to 1e9, for sizes, counts and durations alike. */
 export const DEFAULT_BUCKETS: readonly number[] = [1, 5, 10, 50, 100, 500, 1e3, 5e3, 1e4, 5e4, 1e5, 5e5, 1e6, 5e6, 1e7, 5e7, 1e8, 5e8, 1e9];
@@ -12,7 +12,7 @@ const metricId = z
   .max(MAX_RULE_ID_LENGTH)
   .refine(isMetricId, { message: "must be lowercase words joined by dots, dashes or underscores (e.g. \"smtp.message-size\")" });
 
-const dataKey = z.string().min(1).max(128);
+const dataKey = FieldRef;
 
 const where = EventConditions.optional().describe(
   "Only events matching this condition (or any of a list) feed the metric: the filter operator's vocabulary (`{ \"type\": \"smtp.mail-from\" }`). Default: every event.",
@@ -27,7 +27,7 @@ export const CounterRule = z
     field: dataKey
       .optional()
       .describe(
-        "Count per value of this top-level data key: the counter `<id>.<value>`, the value lowercased with runs of other characters than a-z and 0-9 made one dash (`example.org` -> `<id>.example-org`). " +
+        `Count per value of this field (${FIELD_REF_HELP}): the counter \`<id>.<value>\`, the value lowercased with runs of other characters than a-z and 0-9 made one dash (\`example.org\` -> \`<id>.example-org\`). ` +
           "Events whose field is absent or not a string, number or boolean are not counted. Default: absent, one counter `<id>`.",
       ),
     byType: z.boolean().default(false).describe("Count per event type: the counter `<id>.<type>` (default false; not together with `field`)."),
@@ -43,7 +43,7 @@ export type CounterRule = z.infer<typeof CounterRule>;
 
 export const HistogramRule = z.strictObject({
   id: metricId.describe("Histogram id, lowercase dotted (`message.size`)."),
-  field: dataKey.describe("Top-level data key holding the value to observe: a number, or a string that is one (`\"1234\"`); events without a numeric value are skipped."),
+  field: dataKey.describe(`The field holding the value to observe (${FIELD_REF_HELP}): a number, or a string that is one ("1234"); events without a numeric value are skipped.`),
   where,
   buckets: z
     .array(z.number().refine(Number.isFinite, { message: "must be a finite number" }))
@@ -57,7 +57,7 @@ export type HistogramRule = z.infer<typeof HistogramRule>;
 
 export const GaugeRule = z.strictObject({
   id: metricId.describe("Gauge id, lowercase dotted (`queue.size`)."),
-  field: dataKey.describe("Top-level data key holding the value: the gauge is set to the number of the latest matching event (a number, or a string that is one); others are skipped."),
+  field: dataKey.describe(`The field holding the value (${FIELD_REF_HELP}): the gauge is set to the number of the latest matching event (a number, or a string that is one); others are skipped.`),
   where,
 });
 export type GaugeRule = z.infer<typeof GaugeRule>;

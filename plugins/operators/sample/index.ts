@@ -1,5 +1,6 @@
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { defineOperator, DELIVERY, dropCounter, inject, injectable, LOGGER, METRICS, OPTIONS, type Delivery, type LiveEvent, type Logger, type MetricsRegistry, type Operator } from "../../../core/index.js";
+import { type ComponentMetrics, defineOperator, type Delivery, DELIVERY, inject, injectable, type LiveEvent, METRICS, type Operator, OPTIONS } from "../../../core/index.js";
+import { dropCounter } from "../../../core/kit.js";
 import { SampleOptions } from "./options.js";
 import { sampleEvents } from "./sample.js";
 
@@ -7,13 +8,12 @@ import { sampleEvents } from "./sample.js";
 export class SampleOperator implements Operator {
   constructor(
     @inject(OPTIONS) private readonly opts: SampleOptions,
-    @inject(METRICS) private readonly metrics: MetricsRegistry,
-    @inject(LOGGER) private readonly logger: Logger,
+    @inject(METRICS) private readonly metrics: ComponentMetrics,
     @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   operator(): MonoTypeOperatorFunction<LiveEvent> {
-    return sampleEvents(this.opts, dropCounter(this.metrics, this.logger, "sample", this.delivery), undefined, (from, to) => this.delivery.replace(from, to));
+    return sampleEvents(this.opts, dropCounter(this.metrics, "sample", this.delivery), undefined, (from, to) => this.delivery.replace(from, to));
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EventConditions } from "../../../core/index.js";
+import { EventConditions, FIELD_REF_HELP, FieldRef } from "../../../core/kit.js";
 
 export const SampleOptions = z
   .strictObject({
@@ -15,13 +15,9 @@ export const SampleOptions = z
       .max(1)
       .optional()
       .describe("Keep this fraction of events, in (0, 1] (0.1 keeps a tenth): the same as `rate` = 1/ratio, for fractions that are not 1/N."),
-    key: z
-      .string()
-      .min(1)
-      .max(128)
-      .optional()
+    key: FieldRef.optional()
       .describe(
-        "Top-level data key to sample by (`sessionId`, `remoteIp`): its value is hashed (MurmurHash3 32-bit of its text, seeded by `hashSeed`) and an event is kept " +
+        `The field to sample by (\`sessionId\`, \`remoteIp\`) (${FIELD_REF_HELP}): its value is hashed (MurmurHash3 32-bit of its text, seeded by \`hashSeed\`) and an event is kept ` +
           "when the hash falls under the ratio, so all events of a session or IP are kept or dropped together, and every livetap node with the same seed keeps the same keys. " +
           "Default: absent, each event is kept at random.",
       ),

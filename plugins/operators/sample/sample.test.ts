@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { transformWithOxc } from "vite";
 import { z } from "zod";
-import { MetricsRegistry, RECEIVED_AT, type LiveEvent, type Operator } from "../../../core/index.js";
-import { createPlugin } from "../../../core/testing.js";
+import type { LiveEvent, Operator } from "../../../core/index.js";
+import { createPlugin, MetricsRegistry, RECEIVED_AT } from "../../../core/testing.js";
 import definition from "./index.js";
 import { keyedSampler } from "./hash.js";
 import { SampleOptions } from "./options.js";
@@ -106,6 +106,15 @@ describe("sample operator, by key", () => {
     expect([...perSession.values()].every((n) => n === 5)).toBe(true);
     const keep = keyedSampler(0.25, 3);
     expect([...perSession.keys()].sort()).toEqual(Array.from({ length: 200 }, (_, s) => `s${s}`).filter(keep).sort());
+  });
+
+  it("reads its key as a field reference: a dotted path, or the event's own type", () => {
+    const keep = keyedSampler(0.5, 0);
+    const nested = run(opts({ key: "session.id", rate: 2 }), Array.from({ length: 100 }, (_, i) => ev(String(i), "x.y", { session: { id: `s${i}` } })));
+    expect(nested.map((e) => e.id)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)).filter((i) => keep(`s${i}`)));
+    const types = Array.from({ length: 100 }, (_, i) => `t.n${i}`);
+    const byType = run(opts({ key: "type", rate: 2 }), types.map((t, i) => ev(String(i), t, { type: "same" })));
+    expect(byType.map((e) => e.type)).toEqual(types.filter(keep));
   });
 
   it("hashes numbers as their text", () => {

@@ -1,5 +1,6 @@
 import { defer, filter, identity, map, type MonoTypeOperatorFunction } from "rxjs";
-import { compileEventCondition, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { compileEventCondition, fieldReader } from "../../../core/kit.js";
 import { keyedSampler, mulberry32 } from "./hash.js";
 import type { SampleOptions } from "./options.js";
 
@@ -26,7 +27,7 @@ export function sampleEvents(
   const always = o.alwaysKeep === undefined ? undefined : compileEventCondition(o.alwaysKeep);
   if (always?.matchesAll) return identity;
   const bypass = always?.predicate;
-  const key = o.key;
+  const key = o.key === undefined ? undefined : fieldReader(o.key);
   const keyed = key === undefined ? undefined : keyedSampler(ratio, o.hashSeed ?? 0);
   const missing = o.missingKey ?? "sample";
 
@@ -36,7 +37,7 @@ export function sampleEvents(
       const rnd = o.hashSeed !== undefined && key === undefined ? mulberry32(o.hashSeed) : random;
       const keep = (e: LiveEvent): boolean => {
         if (keyed === undefined) return rnd() < ratio;
-        const value = e.data[key!];
+        const value = key!(e);
         if (value === undefined || value === null) return missing === "keep" ? true : missing === "drop" ? false : rnd() < ratio;
         return keyed(value);
       };

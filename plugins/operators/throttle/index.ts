@@ -1,20 +1,6 @@
 import type { MonoTypeOperatorFunction, SchedulerLike } from "rxjs";
-import {
-  componentMetricId,
-  defineOperator,
-  dropCounter,
-  inject,
-  injectable,
-  DELIVERY,
-  LOGGER,
-  METRICS,
-  OPTIONS,
-  SCHEDULER,
-  type Delivery, type LiveEvent,
-  type Logger,
-  type MetricsRegistry,
-  type Operator,
-} from "../../../core/index.js";
+import { type ComponentMetrics, defineOperator, type Delivery, DELIVERY, inject, injectable, type LiveEvent, METRICS, type Operator, OPTIONS, SCHEDULER } from "../../../core/index.js";
+import { dropCounter } from "../../../core/kit.js";
 import { ThrottleOptions } from "./options.js";
 import { throttleEvents } from "./throttle.js";
 
@@ -23,16 +9,14 @@ export class ThrottleOperator implements Operator {
   constructor(
     @inject(OPTIONS) private readonly opts: ThrottleOptions,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
-    @inject(METRICS) private readonly metrics: MetricsRegistry,
-    @inject(LOGGER) private readonly logger: Logger,
+    @inject(METRICS) private readonly metrics: ComponentMetrics,
     @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}
 
   operator(): MonoTypeOperatorFunction<LiveEvent> {
-    const keysId = this.opts.key === undefined ? undefined : componentMetricId(this.logger, "keys");
-    const keys = keysId === undefined ? undefined : this.metrics.gauge(keysId, "Keys this throttle tracks (bounded by maxKeys)");
+    const keys = this.opts.key === undefined ? undefined : this.metrics.own.gauge("keys", "Keys this throttle tracks (bounded by maxKeys)");
     return throttleEvents(this.opts, this.clock, {
-      dropped: dropCounter(this.metrics, this.logger, "throttle", this.delivery),
+      dropped: dropCounter(this.metrics, "throttle", this.delivery),
       keys: keys && ((n) => keys.set(n)),
     });
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FIELD_REF_HELP, FieldRef } from "../../../core/kit.js";
 
 export const ThrottleOptions = z.strictObject({
   threshold: z
@@ -12,12 +13,8 @@ export const ThrottleOptions = z.strictObject({
     .max(86_400)
     .default(1)
     .describe("The window in seconds over which `threshold` events are allowed (default 1; fractions allowed; at most 86400, one day)."),
-  key: z
-    .string()
-    .min(1)
-    .max(128)
-    .optional()
-    .describe("Top-level data key to throttle by (`remoteIp`): each value gets its own budget (values compared as text; events without the key share one budget). Default: absent, one budget for the whole stream."),
+  key: FieldRef.optional()
+    .describe(`The field to throttle by (\`remoteIp\`) (${FIELD_REF_HELP}): each value gets its own budget (values compared as text; events without the field share one budget). Default: absent, one budget for the whole stream.`),
   maxKeys: z
     .int()
     .min(1)

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { TestScheduler } from "rxjs/testing";
 import { from, lastValueFrom, toArray } from "rxjs";
 import { z } from "zod";
-import { MetricsRegistry, type LiveEvent, type Operator } from "../../../core/index.js";
-import { createPlugin } from "../../../core/testing.js";
+import type { LiveEvent, Operator } from "../../../core/index.js";
+import { createPlugin, MetricsRegistry } from "../../../core/testing.js";
 import definition from "./index.js";
 import { ThrottleOptions } from "./options.js";
 import { throttleEvents } from "./throttle.js";
@@ -57,6 +57,23 @@ describe("throttle operator", () => {
       // and z evicts y, not x (first in): x is still out of budget. y then comes back as new.
       expectObservable(cold("a p b s c q", V).pipe(throttleEvents(opts({ threshold: 1, key: "ip", maxKeys: 2 }), ts))).toBe("a p - s - q", V);
     });
+  });
+
+  it("reads its key as a field reference: type is the event's type, dots descend, data. reaches a data key named type", () => {
+    const T: Record<string, LiveEvent> = {
+      a: { ...ev("a", { type: "same", user: { id: "1" } }), type: "smtp.a" },
+      b: { ...ev("b", { type: "same", user: { id: "2" } }), type: "smtp.b" },
+      c: { ...ev("c", { type: "same", user: { id: "1" } }), type: "smtp.a" },
+    };
+    const run = (key: string, expected: string) => {
+      const ts = newScheduler();
+      ts.run(({ cold, expectObservable }) => {
+        expectObservable(cold("a b c", T).pipe(throttleEvents(opts({ threshold: 1, key }), ts))).toBe(expected, T);
+      });
+    };
+    run("type", "a b -");
+    run("data.type", "a - -");
+    run("user.id", "a b -");
   });
 
   it("keeps its key state bounded by maxKeys under a flood of distinct keys", async () => {

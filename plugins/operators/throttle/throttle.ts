@@ -1,5 +1,6 @@
 import { defer, filter, finalize, type MonoTypeOperatorFunction, type SchedulerLike } from "rxjs";
 import type { LiveEvent } from "../../../core/index.js";
+import { fieldReader } from "../../../core/kit.js";
 import type { ThrottleOptions } from "./options.js";
 
 /** One key's budget: tokens left at `at` (ms on the scheduler clock). */
@@ -30,7 +31,7 @@ export function throttleEvents(o: ThrottleOptions, clock: SchedulerLike, hooks: 
   const capacity = o.threshold;
   const perMs = o.threshold / ((o.windowSeconds ?? 1) * 1000);
   const maxKeys = o.maxKeys ?? 10_000;
-  const key = o.key;
+  const key = o.key === undefined ? undefined : fieldReader(o.key);
 
   /** Takes a token from `b` if it has one after refilling up to now. */
   const take = (b: Bucket, now: number): boolean => {
@@ -50,7 +51,7 @@ export function throttleEvents(o: ThrottleOptions, clock: SchedulerLike, hooks: 
       const buckets = new Map<string, Bucket>();
       const single: Bucket = { tokens: capacity, at: clock.now() };
       const bucketOf = (e: LiveEvent, now: number): Bucket => {
-        const k = keyText(e.data[key!]);
+        const k = keyText(key!(e));
         let b = buckets.get(k);
         if (b === undefined) {
           if (buckets.size >= maxKeys) buckets.delete(buckets.keys().next().value!);

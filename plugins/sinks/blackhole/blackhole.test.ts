@@ -3,8 +3,8 @@ import { EMPTY, interval, map, NEVER, range, Subject, take, throwError, timer } 
 import { TestScheduler } from "rxjs/testing";
 import pino from "pino";
 import { z } from "zod";
-import { MetricsRegistry, type LiveEvent, type Logger, type Sink } from "../../../core/index.js";
-import { createPlugin } from "../../../core/testing.js";
+import type { LiveEvent, Logger, Sink } from "../../../core/index.js";
+import { createPlugin, MetricsRegistry } from "../../../core/testing.js";
 import blackhole from "./index.js";
 import { BlackholeOptions } from "./options.js";
 

@@ -1,17 +1,5 @@
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
-import {
-  inject,
-  injectable,
-  LOGGER,
-  METRICS,
-  MetricsRegistry,
-  OPTIONS,
-  SCHEDULER,
-  type Counter,
-  type LiveEvent,
-  type Logger,
-  type Sink,
-} from "../../../core/index.js";
+import { type Counter, inject, injectable, type LiveEvent, LOGGER, type Logger, type Metrics, METRICS, OPTIONS, SCHEDULER, type Sink } from "../../../core/index.js";
 import type { BlackholeOptions } from "./options.js";
 
 /**
@@ -30,7 +18,7 @@ export class BlackholeSink implements Sink {
   constructor(
     @inject(OPTIONS) private readonly opts: BlackholeOptions,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(METRICS) metrics: Metrics,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
   ) {
     this.counter = metrics.counter("blackhole.events", "Events taken by blackhole sinks");

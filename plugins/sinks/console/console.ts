@@ -1,25 +1,12 @@
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
-import {
-  BoundedWriter,
-  DELIVERY,
-  inject,
-  injectable,
-  LOGGER,
-  METRICS,
-  MetricsRegistry,
-  OPTIONS,
-  SCHEDULER,
-  type Delivery,
-  type LiveEvent,
-  type Logger,
-  type Sink,
-} from "../../../core/index.js";
+import { type Delivery, DELIVERY, inject, injectable, type LiveEvent, type Logger, LOGGER, METRICS, type Metrics, OPTIONS, SCHEDULER, type Sink } from "../../../core/index.js";
+import { BoundedWriter } from "../../../core/kit.js";
 import { formatEvent, type FormatOptions } from "./format.js";
 import type { ConsoleOptions } from "./options.js";
 
 export interface PrinterServices {
   log: Logger;
-  metrics: MetricsRegistry;
+  metrics: Metrics;
   clock: SchedulerLike;
   /** For `color: "auto"`; default: the process environment. */
   env?: NodeJS.ProcessEnv;
@@ -120,7 +107,7 @@ export class ConsoleSink implements Sink {
   constructor(
     @inject(OPTIONS) private readonly opts: ConsoleOptions,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(METRICS) private readonly metrics: MetricsRegistry,
+    @inject(METRICS) private readonly metrics: Metrics,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
     @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}

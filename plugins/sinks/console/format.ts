@@ -1,7 +1,8 @@
 /**
  * How the console sink prints one event. Pure: the same event and options give the same line.
  */
-import { eventToJson, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { eventToJson } from "../../../core/kit.js";
 
 export interface FormatOptions {
   format: "json" | "pretty";

@@ -1,7 +1,8 @@
 import { fsync } from "node:fs";
 import type { WriteStream } from "node:fs";
 import type { SchedulerLike } from "rxjs";
-import { BoundedWriter, endOfBurst, type BoundedWriterOptions, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { BoundedWriter, type BoundedWriterOptions, endOfBurst } from "../../../core/kit.js";
 
 /** Pending lines of at least this many bytes are written at once, without waiting for the flush interval. */
 export const BATCH_BYTES = 256 * 1024;

@@ -2,23 +2,8 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
-import {
-  DELIVERY,
-  inject,
-  injectable,
-  LOGGER,
-  METRICS,
-  MetricsRegistry,
-  OPTIONS,
-  PluginProblems,
-  SCHEDULER,
-  type Counter,
-  type Delivery,
-  eventToJson,
-  type LiveEvent,
-  type Logger,
-  type Sink,
-} from "../../../core/index.js";
+import { type Counter, type Delivery, DELIVERY, inject, injectable, type LiveEvent, type Logger, LOGGER, METRICS, type Metrics, OPTIONS, PluginProblems, SCHEDULER, type Sink } from "../../../core/index.js";
+import { eventToJson } from "../../../core/kit.js";
 import { Appender } from "./appender.js";
 import { appendProblem } from "./writable.js";
 import type { FileOptions } from "./options.js";
@@ -63,7 +48,7 @@ export class FileSink implements Sink {
   constructor(
     @inject(OPTIONS) private readonly opts: FileOptions,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(METRICS) metrics: Metrics,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
     @inject(DELIVERY) private readonly delivery: Delivery,
   ) {

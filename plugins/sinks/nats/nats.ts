@@ -1,27 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Observable, SchedulerLike, Subscription } from "rxjs";
 import type { NatsConnection } from "@nats-io/transport-node";
-import {
-  backoffMs,
-  componentMetricId,
-  DELIVERY,
-  DRY_RUN,
-  eventToJson,
-  inject,
-  injectable,
-  LOGGER,
-  METRICS,
-  NatsLink,
-  OPTIONS,
-  SCHEDULER,
-  subjectTemplate,
-  type Counter,
-  type Delivery,
-  type LiveEvent,
-  type Logger,
-  type MetricsRegistry,
-  type Sink,
-} from "../../../core/index.js";
+import { DELIVERY, DRY_RUN, inject, injectable, LOGGER, METRICS, OPTIONS, SCHEDULER, type Counter, type Delivery, type LiveEvent, type Logger, type ComponentMetrics, type Sink } from "../../../core/index.js";
+import { backoffMs, eventToJson, NatsLink, subjectTemplate } from "../../../core/kit.js";
 import type { NatsSinkOptions } from "./options.js";
 import { ensureStream } from "./stream.js";
 import { AckPublisher, type PublishOutcome } from "./publisher.js";
@@ -70,7 +51,7 @@ export class NatsSink implements Sink {
   constructor(
     @inject(OPTIONS) private readonly opts: NatsSinkOptions,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(METRICS) metrics: ComponentMetrics,
     @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
     @inject(DELIVERY) private readonly delivery: Delivery,
     @inject(DRY_RUN) private readonly dryRun: boolean,
@@ -84,11 +65,11 @@ export class NatsSink implements Sink {
       this.retryAttempt = 0;
       this.pump();
     });
-    const id = (suffix: string) => componentMetricId(log, suffix) ?? `nats.${suffix}`;
-    this.published = metrics.counter(id("published"), "Events this nats sink published and JetStream acknowledged");
-    this.oversized = metrics.counter(id("oversized"), "Events over the server's max payload, not published (logged)");
-    this.failures = metrics.counter(id("failures"), "Publishes JetStream refused for good (the event is failed, its source may retry)");
-    this.retried = metrics.counter(id("retries"), "Publishes sent again after a timeout or a server restart");
+    const own = metrics.own;
+    this.published = own.counter("published", "Events this nats sink published and JetStream acknowledged");
+    this.oversized = own.counter("oversized", "Events over the server's max payload, not published (logged)");
+    this.failures = own.counter("failures", "Publishes JetStream refused for good (the event is failed, its source may retry)");
+    this.retried = own.counter("retries", "Publishes sent again after a timeout or a server restart");
   }
 
   start(): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { anyCovers, NatsConnectionShape, templateFilter, templateProblem } from "../../../core/index.js";
+import { anyCovers, NatsConnectionShape, templateFilter, templateProblem } from "../../../core/kit.js";
 
 const DURATION = /^(\d{1,9})(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

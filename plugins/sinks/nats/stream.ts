@@ -1,5 +1,6 @@
 import type { JetStreamManager, StreamConfig } from "@nats-io/jetstream";
-import { anyCovers, PluginProblems, templateFilter, type Logger } from "../../../core/index.js";
+import { PluginProblems, type Logger } from "../../../core/index.js";
+import { anyCovers, templateFilter } from "../../../core/kit.js";
 import { durationMs, type NatsSinkOptions } from "./options.js";
 
 const NS_PER_MS = 1_000_000;

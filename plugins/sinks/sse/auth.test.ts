@@ -1,15 +1,16 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import pino from "pino";
-import { hashPassword, MetricsRegistry, verifyPassword } from "../../../core/index.js";
+import { hashPassword, verifyPassword } from "../../../core/kit.js";
+import { MetricsRegistry } from "../../../core/testing.js";
 import { AuthOptions, StreamAuth, type AuthRequest, type StreamEndpoint } from "./auth.js";
 
-vi.mock("../../../core/lib/password.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../../core/lib/password.js")>();
+vi.mock("../../../core/kit.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../../core/kit.js")>();
   return { ...real, verifyPassword: vi.fn(real.verifyPassword) };
 });
 const scryptChecks = vi.mocked(verifyPassword);
-const realVerify = (await vi.importActual<typeof import("../../../core/lib/password.js")>("../../../core/lib/password.js")).verifyPassword;
+const realVerify = (await vi.importActual<typeof import("../../../core/kit.js")>("../../../core/kit.js")).verifyPassword;
 beforeEach(() => {
   scryptChecks.mockReset();
   scryptChecks.mockImplementation(realVerify);

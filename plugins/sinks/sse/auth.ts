@@ -1,24 +1,46 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { FailureBackoff, isPasswordHash, SecretSet, verifyPassword, type Counter, type Logger } from "../../../core/index.js";
 import { PATHS } from "./paths.js";
+import type { Counter, Logger } from "../../../core/index.js";
+import { FailureBackoff, isPasswordHash, SecretSet, verifyPassword } from "../../../core/kit.js";
+import { parseScope, SCOPE_EXAMPLE } from "./scope.js";
+
+const bearerToken = z
+  .string()
+  .min(16, "bearer token is shorter than 16 characters (is its environment variable set?)")
+  .regex(/^[\x21-\x7e]*$/, "bearer token must be printable ASCII without spaces (it travels in an HTTP header)")
+  // A secret: problems give its length, never its value.
+  .meta({ writeOnly: true });
+
+const scopeOption = z
+  .string()
+  .min(1)
+  .max(2048)
+  .superRefine((scope, ctx) => {
+    const problem = parseScope(scope);
+    if (typeof problem === "string") ctx.addIssue({ code: "custom", message: problem });
+  })
+  .describe(
+    `Filters (the traces stream's query syntax, e.g. "${SCOPE_EXAMPLE}") ANDed into every stream this token opens (traces, top, outputs-of): it can narrow them, never widen. A scoped token gets 403 on /metrics, /api/pipeline and the metrics stream.`,
+  );
 
 /** CONTRACT 4 "Auth": credentials for one `sse` sink. */
 export const AuthOptions = z
   .strictObject({
     bearer: z
       .array(
-        z
-          .string()
-          .min(16, "bearer token is shorter than 16 characters (is its environment variable set?)")
-          .regex(/^[\x21-\x7e]*$/, "bearer token must be printable ASCII without spaces (it travels in an HTTP header)")
-          // A secret: problems give its length, never its value.
-          .meta({ writeOnly: true }),
+        z.union([
+          bearerToken,
+          z.strictObject({
+            token: bearerToken.describe('The token, as in a plain entry (at least 16 printable ASCII characters; pass it as "${TENANT_TOKEN}").'),
+            scope: scopeOption,
+          }),
+        ]),
       )
       .min(1)
       .optional()
       .describe(
-        "Static tokens accepted as `Authorization: Bearer <token>`. Each at least 16 printable ASCII " +
+        "Static tokens accepted as `Authorization: Bearer <token>`; an entry `{ \"token\", \"scope\" }` is a scoped token (CONTRACT 9). Each at least 16 printable ASCII " +
           "characters (about 96 bits when random, so it cannot be guessed online); generate one with " +
           '`openssl rand -base64 24` and pass it as "${LIVE_TOKEN}" rather than writing it into the file.',
       ),
@@ -86,8 +108,9 @@ export const AuthOptions = z
 export type AuthOptions = z.infer<typeof AuthOptions>;
 
 export type StreamEndpoint = "traces" | "metrics";
+/** `scope`: the filters a scoped credential ANDs into what it opens (each a query string); absent: unscoped. */
 export type AuthDecision =
-  | { ok: true }
+  | { ok: true; scope?: readonly string[] }
   | { ok: false; status: 401; wwwAuthenticate: string; details: string }
   | { ok: false; status: 429; retryAfterSeconds: number; details: string };
 
@@ -121,7 +144,7 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 // wrong password (no user enumeration by timing). Hash of a random, discarded password.
 const DUMMY_HASH = "scrypt$16384$8$1$op6VcTWdckofrk4d3kZ6xQ$ST-i8QSf45MJgDd3-1_P9icMUBVX_t3YY5DU9O7jzWU";
 
-type Verdict = { ok: true } | { ok: false; details: string };
+type Verdict = { ok: true; scope?: readonly string[] } | { ok: false; details: string };
 const OK: Verdict = { ok: true };
 const fail = (details: string): Verdict => ({ ok: false, details });
 
@@ -144,6 +167,7 @@ export class StreamAuth {
   readonly enabled: boolean;
   private readonly key: Buffer;
   private readonly bearer: SecretSet;
+  private readonly bearerScopes: (readonly string[] | undefined)[];
   private readonly users: Map<string, string>;
   private readonly challenge: string;
   private readonly ttlMs: number;
@@ -164,7 +188,9 @@ export class StreamAuth {
     // Derived, not the secret itself: the same tokenKey may sign other things elsewhere.
     this.key = opts?.tokenKey === undefined ? randomBytes(32) : Buffer.from(hkdfSync("sha256", opts.tokenKey, "livetap", "sse stream tokens", 32));
     this.backoff = new FailureBackoff(nowMs);
-    this.bearer = new SecretSet(opts?.bearer ?? []);
+    const bearer = opts?.bearer ?? [];
+    this.bearer = new SecretSet(bearer.map((b) => (typeof b === "string" ? b : b.token)));
+    this.bearerScopes = bearer.map((b) => (typeof b === "string" ? undefined : [b.scope]));
     this.users = new Map((opts?.basic ?? []).map((u) => [u.user, u.passwordHash]));
     this.challenge = this.users.size > 0 ? 'Bearer realm="livetap", Basic realm="livetap"' : 'Bearer realm="livetap"';
     this.ttlMs = (opts?.tokenTtlSeconds ?? 60) * 1000;
@@ -188,7 +214,7 @@ export class StreamAuth {
     const decision = await this.verify(req, endpoint, lastEventId);
     if (address !== undefined && !decision.ok && decision.presented) this.countFailure(address, endpoint, decision.details);
     else if (address !== undefined && decision.ok) this.backoff.succeeded(address);
-    return decision.ok ? { ok: true } : { ok: false, status: 401, wwwAuthenticate: this.challenge, details: decision.details };
+    return decision.ok ? { ok: true, scope: decision.scope } : { ok: false, status: 401, wwwAuthenticate: this.challenge, details: decision.details };
   }
 
   /** Addresses the failure brake tracks now (at most 10000). */
@@ -211,7 +237,7 @@ export class StreamAuth {
   }
 
   /** `presented`: some credential was given (a request with none is a browser's first try, not a guess). */
-  private async verify(req: AuthRequest, endpoint: StreamEndpoint | "api", lastEventId: string | undefined): Promise<{ ok: true } | { ok: false; presented: boolean; details: string }> {
+  private async verify(req: AuthRequest, endpoint: StreamEndpoint | "api", lastEventId: string | undefined): Promise<{ ok: true; scope?: readonly string[] } | { ok: false; presented: boolean; details: string }> {
     const problems: string[] = [];
     const header = this.authorizationHeader(req.headers);
     if (header !== undefined) {
@@ -238,8 +264,10 @@ export class StreamAuth {
   }
 
   /** A token that opens `endpoint` for `tokenTtlSeconds` (`reconnectGraceSeconds` when resuming). */
-  issueToken(endpoint: StreamEndpoint): string {
-    const payload = Buffer.from(`${endpoint}.${Math.floor(this.nowMs())}.${randomBytes(12).toString("base64url")}`).toString("base64url");
+  issueToken(endpoint: StreamEndpoint, scope?: readonly string[]): string {
+    // A scope travels signed inside the token, so it cannot be removed or changed.
+    const scoped = scope && scope.length > 0 ? `.${Buffer.from(JSON.stringify(scope)).toString("base64url")}` : "";
+    const payload = Buffer.from(`${endpoint}.${Math.floor(this.nowMs())}.${randomBytes(12).toString("base64url")}${scoped}`).toString("base64url");
     return `${payload}.${this.sign(payload).toString("base64url")}`;
   }
 
@@ -267,7 +295,10 @@ export class StreamAuth {
   }
 
   private checkBearer(token: string): Verdict {
-    return this.bearer.has(token) ? OK : fail("bearer token not accepted");
+    const i = this.bearer.indexOf(token);
+    if (i < 0) return fail("bearer token not accepted");
+    const scope = this.bearerScopes[i];
+    return scope === undefined ? OK : { ok: true, scope };
   }
 
   private async checkBasic(b64: string): Promise<Verdict> {
@@ -299,15 +330,17 @@ export class StreamAuth {
   private checkToken(token: string, endpoint: StreamEndpoint, lastEventId: string | undefined): Verdict {
     const invalid = fail("invalid token (not issued by this server, altered, or from before a restart): fetch a new one from " + TOKEN_PATHS[endpoint]);
     const parts = token.split(".");
-    if (token.length > 512 || parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return invalid;
+    if (token.length > 8192 || parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return invalid;
     // Compared as text: decoding would accept several spellings of one signature (the spare
     // low bits of the last base64url character are ignored by the decoder).
     const sig = Buffer.from(parts[1]);
     const expected = Buffer.from(this.sign(parts[0]).toString("base64url"));
     if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) return invalid;
-    const m = /^(traces|metrics)\.(\d{1,15})\.[A-Za-z0-9_-]+$/.exec(Buffer.from(parts[0], "base64url").toString("utf8"));
+    const m = /^(traces|metrics)\.(\d{1,15})\.[A-Za-z0-9_-]+(?:\.([A-Za-z0-9_-]+))?$/.exec(Buffer.from(parts[0], "base64url").toString("utf8"));
     if (!m) return invalid;
     const issuedFor = m[1] as StreamEndpoint;
+    // Signed, so ours: the scope the token was issued with (scoped credentials, CONTRACT 9).
+    const valid: Verdict = m[3] === undefined ? OK : { ok: true, scope: JSON.parse(Buffer.from(m[3], "base64url").toString("utf8")) as string[] };
     if (issuedFor !== endpoint) {
       return fail(`invalid token: it was issued for the ${issuedFor} stream, not ${endpoint} (fetch one from ${TOKEN_PATHS[endpoint]})`);
     }
@@ -315,7 +348,7 @@ export class StreamAuth {
     const now = this.nowMs();
     const age = now - issuedAt;
     if (age < -FUTURE_SKEW_MS) return fail("invalid token: it is dated in the future");
-    if (age <= this.ttlMs) return OK;
+    if (age <= this.ttlMs) return valid;
     const s = (ms: number) => `${Math.round(ms / 1000)} s`;
     const expired = `token expired: issued ${s(age)} ago; a token opens a stream within ${s(this.ttlMs)} of issue`;
     const fetch = `fetch a new one from ${TOKEN_PATHS[endpoint]}`;
@@ -323,7 +356,7 @@ export class StreamAuth {
     const resumable = this.resumableId(lastEventId, issuedAt, now);
     if (resumable !== undefined) return fail(`${expired}, and the reconnect grace does not apply: ${resumable}; ${fetch}`);
     if (age > this.graceMs) return fail(`${expired} (${s(this.graceMs)} when reconnecting with Last-Event-ID); ${fetch}`);
-    return OK;
+    return valid;
   }
 
   /**

@@ -122,8 +122,10 @@ describe("slow clients", () => {
     for (const f of slow.frames()) {
       if (f.event === "dropped") {
         expect(previous).toBe("trace"); // never two dropped frames in a row, none before data
-        const { count } = JSON.parse(f.data) as { count: number };
+        const { count, fromId, toId } = JSON.parse(f.data) as { count: number; fromId: string; toId: string };
         expect(count).toBeGreaterThan(0);
+        // CONTRACT 9: the first and last event dropped, over a real socket.
+        expect([fromId, toId]).toEqual([sent[pos].id, sent[pos + count - 1].id]);
         pos += count;
         droppedSeen += count;
       } else if (f.event === "trace") {

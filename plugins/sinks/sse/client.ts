@@ -1,4 +1,4 @@
-import type { CompiledFilter, Counter, Histogram, LiveEvent } from "../../../core/index.js";
+import type { Counter, Histogram, LiveEvent } from "../../../core/index.js";
 import type { SseConnection } from "./connection.js";
 import { droppedFrame, pingFrame, traceFrame } from "./frames.js";
 
@@ -6,6 +6,13 @@ export interface TraceStats {
   dropped: Counter;
   sent: Counter;
   batchSize: Histogram;
+}
+
+/** Which events a client gets: its filters, scope and followed values (see selection.ts). */
+export interface Selection {
+  predicate: (event: LiveEvent) => boolean;
+  /** Every event passes: the predicate may be skipped. */
+  matchesAll: boolean;
 }
 
 export interface TraceClientOptions {
@@ -43,11 +50,13 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 export class TraceClient {
   private readonly queue: EventQueue;
   private droppedSinceFrame = 0;
+  private firstDroppedId: string | undefined;
+  private lastDroppedId: string | undefined;
   private lastPingAt: number;
 
   constructor(
     readonly connection: SseConnection,
-    private readonly filter: CompiledFilter,
+    private readonly filter: Selection,
     private readonly opts: TraceClientOptions,
     private readonly stats: TraceStats,
     private readonly hooks: TraceClientHooks,
@@ -68,8 +77,10 @@ export class TraceClient {
   offer(id: string, json: string, bytes: number): void {
     if (this.connection.isClosed) return;
     while (this.queue.length > 0 && (this.queue.length === this.opts.bufferEvents || this.queue.bytes + bytes > this.opts.bufferBytes)) {
+      const droppedId = this.queue.idAt(0);
       this.queue.dropOldest();
-      this.droppedSinceFrame++;
+      if (this.droppedSinceFrame++ === 0) this.firstDroppedId = droppedId;
+      this.lastDroppedId = droppedId;
       this.stats.dropped.inc();
     }
     this.queue.push(id, json, bytes);
@@ -119,8 +130,9 @@ export class TraceClient {
 
   private writeBatch(now: number): void {
     if (this.droppedSinceFrame > 0) {
-      this.connection.write(droppedFrame(this.droppedSinceFrame), now);
+      this.connection.write(droppedFrame(this.droppedSinceFrame, this.firstDroppedId, this.lastDroppedId), now);
       this.droppedSinceFrame = 0;
+      this.firstDroppedId = this.lastDroppedId = undefined;
     }
     const n = this.queue.countFitting(this.opts.batchMaxEvents, Math.min(MAX_FRAME_BYTES, this.opts.bufferBytes));
     const lastId = this.queue.idAt(n - 1);

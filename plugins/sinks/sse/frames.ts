@@ -17,8 +17,10 @@ export function pingFrame(intervalMs: number): string {
 
 export const GAP_FRAME = 'event: gap\ndata: {"missed":true}\n\n';
 
-export function droppedFrame(count: number): string {
-  return `event: dropped\ndata: {"count":${count}}\n\n`;
+/** `count` events dropped, `fromId` the first of them and `toId` the last (CONTRACT 9). */
+export function droppedFrame(count: number, fromId?: string, toId?: string): string {
+  const range = fromId === undefined || toId === undefined ? "" : `,"fromId":${JSON.stringify(fromId)},"toId":${JSON.stringify(toId)}`;
+  return `event: dropped\ndata: {"count":${count}${range}}\n\n`;
 }
 
 /**

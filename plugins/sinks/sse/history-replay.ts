@@ -1,4 +1,5 @@
-import { compareEventIds, type History, type HistoryQuery, type LiveEvent, type Logger } from "../../../core/index.js";
+import type { History, HistoryQuery, LiveEvent, Logger } from "../../../core/index.js";
+import { compareEventIds } from "../../../core/kit.js";
 import type { TraceClient } from "./client.js";
 import { serialise } from "./replay-ring.js";
 

@@ -1,7 +1,9 @@
 import pino from "pino";
 import { VirtualTimeScheduler } from "rxjs";
 import { describe, expect, it } from "vitest";
-import { compileFilter, isFilterError, MetricsRegistry, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { compileFilter, isFilterError } from "../../../core/kit.js";
+import { MetricsRegistry } from "../../../core/testing.js";
 import { TraceClient, type TraceStats } from "./client.js";
 import type { SseConnection } from "./connection.js";
 import { TraceHub } from "./hub.js";
@@ -60,7 +62,7 @@ function setup(opts: { bufferEvents?: number; bufferBytes?: number; batchMaxEven
       hub.hooks,
       () => scheduler.now(),
     );
-    hub.attach(client, lastEventId, scheduler.now());
+    hub.attach(client, { lastEventId }, scheduler.now());
     return { conn, client };
   };
   let n = 0;
@@ -150,7 +152,7 @@ describe("TraceHub and TraceClient", () => {
     for (let i = 0; i < 20; i++) hub.publish(ev("a.b", { payload })); // 2..21 queue; 2..16 are dropped
     conn.drain(client);
     expect(conn.frames().map((f) => f.event)).toEqual(["trace", "dropped", "trace"]);
-    expect(conn.frames()[1].data).toBe('{"count":15}');
+    expect(JSON.parse(conn.frames()[1].data)).toEqual({ count: 15, fromId: "1-2", toId: "1-16" }); // CONTRACT 9
     expect(ids(conn)).toEqual(["1-1", "1-17", "1-18", "1-19", "1-20", "1-21"]);
     expect(metrics.counter("sse.dropped").value).toBe(15);
   });
@@ -185,7 +187,7 @@ describe("TraceHub and TraceClient", () => {
     expect(ids(conn)).toEqual(["1-1", "1-2"]);
     conn.drain(client);
     expect(conn.frames().map((f) => f.event)).toEqual(["trace", "dropped", "trace", "trace"]);
-    expect(conn.frames()[1].data).toBe('{"count":3}');
+    expect(JSON.parse(conn.frames()[1].data)).toEqual({ count: 3, fromId: "1-3", toId: "1-5" }); // CONTRACT 9
     expect(ids(conn)).toEqual(["1-1", "1-2", "1-6", "1-7", "1-8", "1-9"]);
     expect(metrics.counter("sse.dropped").value).toBe(3);
   });

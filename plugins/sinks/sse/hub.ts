@@ -1,9 +1,16 @@
 import type { SchedulerLike, Subscription } from "rxjs";
-import { NO_HISTORY, type History, type LiveEvent, type Logger } from "../../../core/index.js";
+import type { History, LiveEvent, Logger } from "../../../core/index.js";
+import { NO_HISTORY } from "../../../core/kit.js";
 import type { TraceClient, TraceClientHooks } from "./client.js";
 import { GAP_FRAME } from "./frames.js";
 import { LiveBuffer, replayHistory } from "./history-replay.js";
 import { ReplayRing, whyUnserialisable } from "./replay-ring.js";
+
+/** Where a new client's stream starts: after an id it already has, or at a time; absent both, live only. */
+export interface ReplayFrom {
+  lastEventId?: string;
+  sinceMs?: number;
+}
 
 export interface HubOptions {
   batchWindowMs: number;
@@ -23,6 +30,8 @@ export interface HubOptions {
  */
 export class TraceHub {
   private readonly clients = new Set<TraceClient>();
+  /** Per-event observers that want the events themselves, not frames (top streams). */
+  private readonly watchers = new Set<(event: LiveEvent) => void>();
   /** Clients with queued events waiting for the batch window. */
   private readonly pending = new Set<TraceClient>();
   private readonly ring: ReplayRing;
@@ -55,12 +64,19 @@ export class TraceHub {
   }
 
   get size(): number {
-    return this.clients.size;
+    return this.clients.size + this.watchers.size;
+  }
+
+  /** Calls `fn` with every published event until the returned function is called. */
+  watch(fn: (event: LiveEvent) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
   }
 
   publish(event: LiveEvent): void {
     this.ring.push(event);
     if (this.resuming.size > 0) this.bufferForResuming(event);
+    for (const w of this.watchers) w(event);
     if (this.clients.size === 0) return;
     let json: string | undefined;
     let bytes = 0;
@@ -81,11 +97,17 @@ export class TraceHub {
    * a `gap` frame and the whole ring when that id is no longer (or never was) retained.
    * Synchronous, so no event published meanwhile can fall between replay and live.
    */
-  attach(client: TraceClient, lastEventId: string | undefined, now: number): void {
-    if (lastEventId !== undefined && !this.ring.forEachAfter(lastEventId, this.replayer(client))) {
-      // Not in the ring: the sink's history (JetStream behind a nats source) may have it.
-      if (this.history.available) return void this.resume(client, lastEventId);
-      this.gapAndRing(client, now);
+  attach(client: TraceClient, from: ReplayFrom, now: number): void {
+    // Last-Event-ID wins over since (CONTRACT 9).
+    if (from.lastEventId !== undefined) {
+      if (!this.ring.forEachAfter(from.lastEventId, this.replayer(client))) {
+        // Not in the ring: the sink's history (JetStream behind a nats source) may have it.
+        if (this.history.available) return void this.resume(client, from.lastEventId);
+        this.gapAndRing(client, now);
+      }
+    } else if (from.sinceMs !== undefined) {
+      if (!this.ring.holdsSince(from.sinceMs)) client.connection.write(GAP_FRAME, now);
+      this.ring.forEachSince(from.sinceMs, this.replayer(client));
     }
     this.clients.add(client);
     client.flush(); // replayed events need not wait for a batch window
@@ -163,6 +185,7 @@ export class TraceHub {
     this.pending.clear();
     this.clients.clear();
     this.resuming.clear();
+    this.watchers.clear();
     this.resolveWaiters();
   }
 

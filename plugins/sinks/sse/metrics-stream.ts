@@ -1,5 +1,5 @@
 import type { SchedulerAction, SchedulerLike, Subscription } from "rxjs";
-import type { MetricsRegistry } from "../../../core/index.js";
+import type { MetricSample, Metrics } from "../../../core/index.js";
 import type { StreamClient } from "./client-set.js";
 import type { SseConnection } from "./connection.js";
 import { metricsFrame } from "./frames.js";
@@ -58,13 +58,15 @@ export class MetricsClient implements StreamClient {
   constructor(
     readonly connection: SseConnection,
     private readonly query: MetricsQuery,
-    private readonly metrics: MetricsRegistry,
+    private readonly metrics: Metrics,
     private readonly scheduler: SchedulerLike,
+    /** Reshapes the samples (the compat mode's whole numbers); default as they are. */
+    private readonly shape: (samples: MetricSample[]) => MetricSample[] = (s) => s,
   ) {}
 
   /** A frame of the selected metrics' current values (the first one goes out with the headers). */
   frame(): string {
-    return metricsFrame(this.metrics.snapshot(this.query.select));
+    return metricsFrame(this.shape(this.metrics.snapshot(this.query.select)));
   }
 
   /** Starts the periodic frames (after the connection opened). */

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { HostPortOption, HttpsFilesOption } from "../../../core/index.js";
+import { FIELD_REF_HELP, FieldRef, HostPortOption, HttpsFilesOption } from "../../../core/kit.js";
 import { AuthOptions } from "./auth.js";
+import { CorsOption } from "./cors.js";
 
 export const SseOptions = z.strictObject({
   address: HostPortOption.default("127.0.0.1:8080")
@@ -71,7 +72,64 @@ export const SseOptions = z.strictObject({
     .max(86_400)
     .default(30)
     .describe("Seconds between frames on the metrics stream when the request has no `interval` (default 30, 1 to 86400)."),
+  follow: FieldRef.optional().describe(
+    `Default \`follow=\` field for traces requests that give none (span stickiness: once an event passes a client's filters, later events with the same value of this field pass too), e.g. "sessionId"; ${FIELD_REF_HELP}. Default: absent, no following.`,
+  ),
+  followSeconds: z
+    .number()
+    .positive()
+    .max(86_400)
+    .default(300)
+    .describe("Seconds a followed value keeps passing after the last event that carried it (default 300, at most 86400)."),
+  maxFollowed: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe("Values one client follows at once; past it the least recently seen is forgotten. Memory per client: this many values of at most 256 characters (default 1000, 1 to 100000)."),
+  tapComponents: z
+    .boolean()
+    .optional()
+    .describe("Allow `outputs-of=NAME` on the traces and top streams: the output of any source or operator of this process (it costs nothing while nobody taps). Default: true on a loopback address, false otherwise."),
+  maxTopKeys: z
+    .int()
+    .min(10)
+    .max(1_000_000)
+    .default(10_000)
+    .describe(
+      "Distinct values one top stream (/api/telemetry/top/live) counts exactly; past it the counts are a bounded heavy-hitters estimate (Space-Saving). Memory per top client: this many values, plus one slot per second of its window (default 10000, 10 to 1000000).",
+    ),
   auth: AuthOptions.optional(),
+  compat: z
+    .enum(["stalwart"])
+    .optional()
+    .describe(
+      'Serve exactly what Stalwart\'s WebAdmin (v0.1.x, for Stalwart 0.11-0.15) decodes (CONTRACT 11): "stalwart" gives events Stalwart\'s data keys ' +
+        "(others folded into `details`), whole-number metrics, Stalwart's filters with span following, and WebAdmin's login " +
+        "(/api/oauth, /auth/token). Default: livetap's own format (open data keys).",
+    ),
+  metricsHistorySeconds: z
+    .int()
+    .min(0)
+    .max(90 * 86_400)
+    .default(86_400)
+    .describe(
+      "Seconds of metrics history kept for GET /api/telemetry/metrics?after= (default 86400, 0 to 7776000; 0 = none). " +
+        "Memory: at most metricsHistorySeconds / metricsHistoryIntervalSeconds rounds of at most 200 samples each.",
+    ),
+  metricsHistoryIntervalSeconds: z
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(60)
+    .describe("Seconds between two samples of the metrics history (default 60, 1 to 86400)."),
+  loginTokenSeconds: z
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(3600)
+    .describe('Seconds an access token from WebAdmin\'s login (/auth/token, `compat: "stalwart"`) is accepted as a bearer (default 3600, 60 to 86400).'),
+  cors: CorsOption,
   tls: HttpsFilesOption.optional().describe("Serve HTTPS instead of HTTP on `address` (streams, /metrics and the dashboard). Default: plain HTTP."),
 });
 export type SseOptions = z.infer<typeof SseOptions>;

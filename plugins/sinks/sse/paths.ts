@@ -7,6 +7,12 @@ export const PATHS = {
   metrics: "/api/telemetry/metrics/live",
   tracingToken: "/api/telemetry/live/tracing-token",
   metricsToken: "/api/telemetry/live/metrics-token",
+  top: "/api/telemetry/top/live",
+  pipeline: "/api/pipeline",
+  metricsHistory: "/api/telemetry/metrics",
+  /** WebAdmin's login (`compat: "stalwart"` only). */
+  oauth: "/api/oauth",
+  authToken: "/auth/token",
   prometheus: "/metrics",
   health: "/healthz",
   page: "/",

@@ -1,5 +1,5 @@
 import { Gauge as PromGauge, Registry } from "prom-client";
-import type { Counter, Gauge, Histogram, MetricInfo, MetricsRegistry } from "../../../core/index.js";
+import type { Metrics, Counter, Gauge, Histogram, MetricInfo } from "../../../core/index.js";
 
 type Exposition = Awaited<ReturnType<PromGauge["get"]>>;
 type PromType = Exposition["type"];
@@ -29,7 +29,7 @@ export class PrometheusExporter {
   /** Our ids already mirrored (metrics are never removed, so this only grows with the registry). */
   private readonly mirrored = new Set<string>();
 
-  constructor(private readonly metrics: MetricsRegistry) {}
+  constructor(private readonly metrics: Metrics) {}
 
   get contentType(): string {
     return this.registry.contentType;

@@ -86,6 +86,27 @@ export class ReplayRing {
     return false;
   }
 
+  /**
+   * Whether every event since `sinceMs` that reached the ring is still in it: false when the
+   * ring has evicted and its oldest event is newer (or it retains nothing at all), so the
+   * caller sends a `gap` first.
+   */
+  holdsSince(sinceMs: number): boolean {
+    if (this.capacity === 0) return false;
+    if (this.first === 0) return true;
+    return Date.parse(this.events[this.first % this.capacity].createdAt) <= sinceMs;
+  }
+
+  /**
+   * Calls `fn` for the retained events with `createdAt` at or after `sinceMs`, oldest first.
+   * createdAt is parsed only here, on a request, never per published event.
+   */
+  forEachSince(sinceMs: number, fn: (event: LiveEvent, pos: number) => void): void {
+    this.forEach((event, pos) => {
+      if (Date.parse(event.createdAt) >= sinceMs) fn(event, pos);
+    });
+  }
+
   /** Every retained event, oldest first. */
   forEach(fn: (event: LiveEvent, pos: number) => void): void {
     this.forEachFrom(this.first, fn);

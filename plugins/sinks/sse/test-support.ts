@@ -1,13 +1,14 @@
 /**
  * Helpers for the sse sink's tests: running a created sink, and a minimal SSE reader over
- * node:http (so tests see raw frames, headers and the end of the response). Only the public
- * API here: the tests themselves bring core/testing.js.
+ * node:http (so tests see raw frames, headers and the end of the response). Test code: the
+ * public API and core/testing.js only.
  */
 import http from "node:http";
 import { Subject } from "rxjs";
-import type { LiveEvent, MetricsRegistry, Problem, Sink } from "../../../core/index.js";
-import { until } from "../../../test/support/until.js";
+import type { LiveEvent, Problem, Sink } from "../../../core/index.js";
+import type { MetricsRegistry } from "../../../core/testing.js";
 import type { SseSink } from "./index.js";
+import { until } from "../../../test/support/until.js";
 
 /** What `createPlugin(sseDefinition, ...)` returns (core/testing.js; the tests pass it in). */
 export interface CreatedSink {

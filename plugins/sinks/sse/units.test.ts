@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MetricsRegistry, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent } from "../../../core/index.js";
+import { MetricsRegistry } from "../../../core/testing.js";
 import { droppedFrame, GAP_FRAME, metricsFrame, pingFrame, traceFrame } from "./frames.js";
 import { metricSelector, parseMetricsQuery } from "./metrics-stream.js";
 import { SseOptions } from "./options.js";
@@ -99,6 +100,7 @@ describe("frames", () => {
     expect(pingFrame(30000)).toBe('event: ping\ndata: {"interval":30000}\n\n');
     expect(GAP_FRAME).toBe('event: gap\ndata: {"missed":true}\n\n');
     expect(droppedFrame(3)).toBe('event: dropped\ndata: {"count":3}\n\n');
+    expect(droppedFrame(3, "1-3", "1-5")).toBe('event: dropped\ndata: {"count":3,"fromId":"1-3","toId":"1-5"}\n\n');
     expect(traceFrame("1-2", '{"a":1},{"b":2}')).toBe('id: 1-2\nevent: trace\ndata: [{"a":1},{"b":2}]\n\n');
     expect(metricsFrame([{ id: "a", type: "counter", value: 1 }])).toBe('event: metrics\ndata: [{"id":"a","type":"counter","value":1}]\n\n');
   });
@@ -160,6 +162,12 @@ describe("options", () => {
       stallTimeoutMs: 30000,
       maxClients: 1000,
       defaultMetricsIntervalSeconds: 30,
+      followSeconds: 300,
+      maxFollowed: 1000,
+      maxTopKeys: 10000,
+      metricsHistorySeconds: 86400,
+      metricsHistoryIntervalSeconds: 60,
+      loginTokenSeconds: 3600,
     });
   });
 

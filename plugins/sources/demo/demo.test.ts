@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import { TestScheduler } from "rxjs/testing";
 import { Observable, takeUntil, timer, type SchedulerLike } from "rxjs";
 import { z } from "zod";
-import { isEventType, MetricsRegistry, type LiveEventInput, type Source } from "../../../core/index.js";
-import { createPlugin } from "../../../core/testing.js";
+import type { LiveEventInput, Source } from "../../../core/index.js";
+import { isEventType } from "../../../core/kit.js";
+import { createPlugin, DeliveryHub, MetricsRegistry } from "../../../core/testing.js";
 import demo from "./index.js";
 import { DemoOptions } from "./options.js";
 import { demoEvents } from "./demo.js";
-import { DeliveryHub } from "../../../core/pipeline/delivery.js";
 import pino from "pino";
 
 const newScheduler = (): TestScheduler => new TestScheduler((a, b) => expect(a).toEqual(b));

@@ -1,5 +1,5 @@
 import { Observable, type SchedulerLike, type Subscription } from "rxjs";
-import { DELIVERY, inject, injectable, OPTIONS, SCHEDULER, untrackedDelivery, type Delivery, type LiveEventInput, type Source } from "../../../core/index.js";
+import { type Delivery, DELIVERY, inject, injectable, type LiveEventInput, OPTIONS, SCHEDULER, type Source, untrackedDelivery } from "../../../core/index.js";
 import type { DemoOptions } from "./options.js";
 import { mailTraffic } from "./traffic.js";
 

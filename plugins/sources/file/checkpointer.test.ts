@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { MetricsRegistry, type CheckpointStore } from "../../../core/index.js";
-import { FileCheckpointStore } from "../../../core/state/checkpoints.js";
+import type { CheckpointStore } from "../../../core/index.js";
+import { FileCheckpointStore, MetricsRegistry } from "../../../core/testing.js";
 import { Checkpointer } from "./checkpointer.js";
 import { CHECKPOINT_VERSION, type SavedCheckpoint, type SavedPosition } from "./identity.js";
 

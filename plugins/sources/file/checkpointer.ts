@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
-import { CheckpointRetryLater, type CheckpointStore, type Counter, type Logger } from "../../../core/index.js";
+import type { CheckpointStore, Counter, Logger } from "../../../core/index.js";
+import { CheckpointRetryLater } from "../../../core/kit.js";
 import { CHECKPOINT_KEY, fromSaved, type Position, type SavedCheckpoint } from "./identity.js";
 
 /**

@@ -6,13 +6,13 @@ import {
   injectable,
   LOGGER,
   METRICS,
-  MetricsRegistry,
   OPTIONS,
   SCHEDULER,
   type CheckpointStore,
   type Delivery,
   type LiveEventInput,
   type Logger,
+  type Metrics,
   type Source,
 } from "../../../core/index.js";
 import type { FileOptions } from "./options.js";
@@ -31,7 +31,7 @@ export class FileSource implements Source {
   constructor(
     @inject(OPTIONS) private readonly opts: FileOptions,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(METRICS) metrics: Metrics,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
     @inject(CHECKPOINTS) private readonly store: CheckpointStore,
     @inject(DELIVERY) private readonly delivery: Delivery,

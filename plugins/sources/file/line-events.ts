@@ -1,4 +1,5 @@
-import { lineToEvent, type Counter, type LiveEventInput } from "../../../core/index.js";
+import type { Counter, LiveEventInput } from "../../../core/index.js";
+import { lineToEvent } from "../../../core/kit.js";
 import { LINE_PLAIN, LINE_SPLIT, LINE_TRUNCATED, type LineFlag } from "./lines.js";
 
 export interface LineEventOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { LINE_PLAIN, LINE_SPLIT, LINE_TRUNCATED, LineReader, TAIL_BYTES, type LineReaderOptions } from "./lines.js";
-import { utf8Boundary } from "../../../core/index.js";
+import { utf8Boundary } from "../../../core/kit.js";
 
 interface Line {
   text: string;

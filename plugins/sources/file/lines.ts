@@ -1,4 +1,4 @@
-import { utf8Boundary } from "../../../core/index.js";
+import { utf8Boundary } from "../../../core/kit.js";
 const LF = 0x0a;
 const CR = 0x0d;
 

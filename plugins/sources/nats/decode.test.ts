@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { isEventType } from "../../../core/index.js";
+import { isEventType } from "../../../core/kit.js";
 import { decodeMessage, MAX_UNPARSED_BYTES } from "./decode.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);

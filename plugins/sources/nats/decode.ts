@@ -1,4 +1,5 @@
-import { isEventType, isPlainObject, toCreatedAt, utf8Boundary, type LiveEventInput } from "../../../core/index.js";
+import type { LiveEventInput } from "../../../core/index.js";
+import { isEventType, isPlainObject, toCreatedAt, utf8Boundary } from "../../../core/kit.js";
 
 /** Raw text kept in a `nats.unparsed` event (at a character boundary): a foreign publisher cannot bloat the pipeline. */
 export const MAX_UNPARSED_BYTES = 64 * 1024;

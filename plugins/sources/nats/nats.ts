@@ -1,29 +1,8 @@
 import { Observable, type SchedulerLike } from "rxjs";
 import type { Consumer, ConsumerConfig, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import {
-  componentMetricId,
-  DELIVERY,
-  DRY_RUN,
-  inject,
-  injectable,
-  LOGGER,
-  METRICS,
-  NatsLink,
-  NatsNotReady,
-  OPTIONS,
-  PluginProblems,
-  SCHEDULER,
-  toCreatedAt,
-  type Counter,
-  type Delivery,
-  type HistoryQuery,
-  type LiveEventInput,
-  type Logger,
-  type MetricsRegistry,
-  type Source,
-  type SourceHistory,
-} from "../../../core/index.js";
+import { DELIVERY, DRY_RUN, inject, injectable, LOGGER, METRICS, OPTIONS, PluginProblems, SCHEDULER, type Counter, type Delivery, type HistoryQuery, type LiveEventInput, type Logger, type ComponentMetrics, type Source, type SourceHistory } from "../../../core/index.js";
+import { NatsLink, NatsNotReady, toCreatedAt } from "../../../core/kit.js";
 import { decodeMessage } from "./decode.js";
 import type { NatsSourceOptions } from "./options.js";
 
@@ -60,15 +39,15 @@ export class NatsSource implements Source {
   constructor(
     @inject(OPTIONS) private readonly opts: NatsSourceOptions,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(METRICS) metrics: ComponentMetrics,
     @inject(SCHEDULER) scheduler: SchedulerLike,
     @inject(DELIVERY) private readonly delivery: Delivery,
     @inject(DRY_RUN) private readonly dryRun: boolean,
   ) {
     this.link = new NatsLink(opts, log, scheduler, { onConnected: (nc) => this.onConnected(nc) });
-    const id = (suffix: string) => componentMetricId(log, suffix) ?? `nats.${suffix}`;
-    this.unparsed = metrics.counter(id("unparsed"), "Stream messages that were not events (kept as nats.unparsed)");
-    this.redelivered = metrics.counter(id("redelivered"), "Messages JetStream delivered again (not acked in time, or a sink failed them)");
+    const own = metrics.own;
+    this.unparsed = own.counter("unparsed", "Stream messages that were not events (kept as nats.unparsed)");
+    this.redelivered = own.counter("redelivered", "Messages JetStream delivered again (not acked in time, or a sink failed them)");
   }
 
   start(): Promise<void> {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { DeliveryOptionsShape, NatsConnectionShape, toCreatedAt } from "../../../core/index.js";
+import { DeliveryOptionsShape } from "../../../core/index.js";
+import { NatsConnectionShape, toCreatedAt } from "../../../core/kit.js";
 
 export const NatsSourceOptions = z.strictObject({
   ...NatsConnectionShape,

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { inflateBody, SecretSet, type Counter, type Logger, type MetricsRegistry } from "../../../core/index.js";
+import type { Counter, Logger, Metrics } from "../../../core/index.js";
+import { inflateBody, SecretSet } from "../../../core/kit.js";
 import { encodingOf, type Encoding } from "./decode.js";
 import type { OtlpOptions } from "./options.js";
 import type { OtlpReceiver, Outcome } from "./receiver.js";
@@ -30,7 +31,7 @@ export class OtlpHttp {
   constructor(
     private readonly opts: OtlpOptions,
     private readonly receiver: OtlpReceiver,
-    private readonly metrics: MetricsRegistry,
+    private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
     this.bearer = opts.auth === undefined || opts.auth === "none" ? undefined : new SecretSet(opts.auth.bearer);

@@ -1,4 +1,4 @@
-import type { Counter, Gauge, Histogram, MetricsRegistry } from "../../../core/index.js";
+import type { Counter, Gauge, Histogram, Metrics } from "../../../core/index.js";
 import { anyValueToJson, Budget, int64Number, type Int64, type KeyValue } from "./values.js";
 
 /** The fields of metrics/v1 messages read here. */
@@ -75,7 +75,7 @@ export class OtlpMetrics {
   private readonly lastCumulative = new Map<string, Map<string, number[]>>();
 
   constructor(
-    private readonly registry: MetricsRegistry,
+    private readonly registry: Metrics,
     private readonly opts: MetricsOptions,
   ) {}
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { DeliveryOptionsShape, HostPortOption, HttpsFilesOption } from "../../../core/index.js";
+import { DeliveryOptionsShape } from "../../../core/index.js";
+import { HostPortOption, HttpsFilesOption } from "../../../core/kit.js";
 
 export const MAX_BODY_BYTES_LIMIT = 64 * 1024 * 1024;
 

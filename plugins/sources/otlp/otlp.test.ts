@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { gzipSync } from "node:zlib";
-import { firstValueFrom, take, toArray } from "rxjs";
+import { asyncScheduler, firstValueFrom, take, toArray } from "rxjs";
 import { context, trace, SpanKind, SpanStatusCode, type Context } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -18,12 +18,9 @@ import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
-import type { LiveEventInput } from "../../../core/index.js";
-import { createPlugin, type Services } from "../../../core/testing.js";
-import { DeliveryHub } from "../../../core/pipeline/delivery.js";
+import { createPlugin, DeliveryHub, MetricsRegistry, type Services } from "../../../core/testing.js";
 import pino from "pino";
-import { asyncScheduler } from "rxjs";
-import { MetricsRegistry, type LiveEvent } from "../../../core/index.js";
+import type { LiveEvent, LiveEventInput } from "../../../core/index.js";
 import otlp, { type OtlpSource } from "./index.js";
 import { OtlpSchema } from "./schema.js";
 

@@ -1,23 +1,6 @@
 import { Observable } from "rxjs";
-import {
-  DELIVERY,
-  HTTP_SERVERS,
-  inject,
-  injectable,
-  isLoopback,
-  LOGGER,
-  METRICS,
-  MetricsRegistry,
-  OPTIONS,
-  parseAddress,
-  PluginProblems,
-  type BoundServer,
-  type Delivery,
-  type HttpServers,
-  type LiveEventInput,
-  type Logger,
-  type Source,
-} from "../../../core/index.js";
+import { DELIVERY, HTTP_SERVERS, inject, injectable, LOGGER, METRICS, type Metrics, OPTIONS, PluginProblems, type BoundServer, type Delivery, type HttpServers, type LiveEventInput, type Logger, type Source } from "../../../core/index.js";
+import { isLoopback, parseAddress } from "../../../core/kit.js";
 import { OtlpGrpc } from "./grpc.js";
 import { OtlpHttp } from "./http.js";
 import type { OtlpOptions } from "./options.js";
@@ -38,7 +21,7 @@ export class OtlpSource implements Source {
   constructor(
     @inject(OPTIONS) private readonly opts: OtlpOptions,
     @inject(LOGGER) log: Logger,
-    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(METRICS) metrics: Metrics,
     @inject(HTTP_SERVERS) private readonly servers: HttpServers,
     @inject(DELIVERY) delivery: Delivery,
   ) {

@@ -1,5 +1,5 @@
 import type { Subscriber } from "rxjs";
-import type { Counter, Delivery, LiveEventInput, MetricsRegistry, Settlement } from "../../../core/index.js";
+import type { Counter, Delivery, LiveEventInput, Metrics, Settlement } from "../../../core/index.js";
 import { decodeJson, decodeProtobuf, type Encoding } from "./decode.js";
 import { OtlpMetrics, type MetricsRequest } from "./metrics.js";
 import type { OtlpOptions } from "./options.js";
@@ -38,7 +38,7 @@ export class OtlpReceiver {
   constructor(
     private readonly opts: OtlpOptions,
     private readonly delivery: Delivery,
-    metrics: MetricsRegistry,
+    metrics: Metrics,
   ) {
     this.limits = { maxDepth: opts.maxValueDepth, maxBytes: opts.maxRecordBytes, names: new KeyNames(), times: new IsoTimes() };
     this.metricsSink = new OtlpMetrics(metrics, opts);

@@ -1,4 +1,5 @@
-import { toEventType, type LiveEventInput } from "../../../core/index.js";
+import type { LiveEventInput } from "../../../core/index.js";
+import { toEventType } from "../../../core/kit.js";
 import {
   anyValueToJson,
   attributesInto,

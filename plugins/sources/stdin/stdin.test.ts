@@ -7,11 +7,12 @@ import { join } from "node:path";
 import { lastValueFrom, toArray } from "rxjs";
 import fc from "fast-check";
 import { z } from "zod";
-import { MetricsRegistry, utf8Boundary, type LiveEventInput, type Source } from "../../../core/index.js";
-import { createPlugin } from "../../../core/testing.js";
+import type { LiveEventInput, Source } from "../../../core/index.js";
+import { createPlugin, DeliveryHub, MetricsRegistry } from "../../../core/testing.js";
 import stdin from "./index.js";
 import { StdinOptions } from "./options.js";
 import { LineSplitter, linesToEvents, type LinesOptions } from "./stdin.js";
+import { utf8Boundary } from "../../../core/kit.js";
 
 const opts = (o: Partial<LinesOptions> = {}): LinesOptions => ({ ...StdinOptions.parse({}), ...o });
 
@@ -192,7 +193,6 @@ describe("stdin source", () => {
   });
 
   it("pauses its input at maxPendingEvents and resumes once events settled", async () => {
-    const { DeliveryHub } = await import("../../../core/pipeline/delivery.js");
     const { asyncScheduler } = await import("rxjs");
     const pinoLogger = (await import("pino")).default({ level: "silent" });
     const hub = new DeliveryHub({ metrics: new MetricsRegistry(), scheduler: asyncScheduler, logger: pinoLogger, defaultFanout: 1 });

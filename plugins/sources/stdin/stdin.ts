@@ -1,21 +1,6 @@
 import { Observable, type SchedulerLike } from "rxjs";
-import {
-  DELIVERY,
-  inject,
-  injectable,
-  lineToEvent,
-  LOGGER,
-  METRICS,
-  MetricsRegistry,
-  OPTIONS,
-  SCHEDULER,
-  untrackedDelivery,
-  utf8Boundary,
-  type Delivery,
-  type LiveEventInput,
-  type Logger,
-  type Source,
-} from "../../../core/index.js";
+import { type Delivery, DELIVERY, inject, injectable, type LiveEventInput, LOGGER, type Logger, METRICS, type Metrics, OPTIONS, SCHEDULER, type Source, untrackedDelivery } from "../../../core/index.js";
+import { lineToEvent, utf8Boundary } from "../../../core/kit.js";
 import type { StdinOptions } from "./options.js";
 
 export interface LinesOptions extends Omit<StdinOptions, "maxPendingEvents" | "ackTimeoutMs"> {
@@ -165,7 +150,7 @@ export class StdinSource implements Source {
   constructor(
     @inject(OPTIONS) private readonly opts: StdinOptions,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(METRICS) private readonly metrics: MetricsRegistry,
+    @inject(METRICS) private readonly metrics: Metrics,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,
     @inject(DELIVERY) private readonly delivery: Delivery,
   ) {}

@@ -1,4 +1,4 @@
-import { utf8End } from "../../../core/index.js";
+import { utf8End } from "../../../core/kit.js";
 /**
  * RFC 6587 framing of syslog over a byte stream (TCP, TLS). Pure.
  *

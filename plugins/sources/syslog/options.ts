@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { DeliveryOptionsShape, didYouMean, parseAddress } from "../../../core/index.js";
+import { DeliveryOptionsShape } from "../../../core/index.js";
+import { didYouMean, parseAddress } from "../../../core/kit.js";
 import { parseZone } from "./time.js";
 
 /** RFC 5424 6.1: receivers must take 480 bytes; nothing shorter makes sense. */

@@ -9,7 +9,8 @@ import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
 import type { SchedulerLike } from "rxjs";
-import { PluginProblems, type Counter, type Delivery, type Gauge, type LiveEventInput, type Logger, type MetricsRegistry, type Problem, utf8Boundary } from "../../../core/index.js";
+import { type Counter, type Delivery, type Gauge, type LiveEventInput, type Logger, type Metrics, PluginProblems, type Problem } from "../../../core/index.js";
+import { utf8Boundary } from "../../../core/kit.js";
 import { Framer } from "./framing.js";
 import type { SyslogOptions } from "./options.js";
 import { parseSyslog, unparsedFrame } from "./parse.js";
@@ -34,7 +35,7 @@ export interface ReceiverDeps {
   port: number;
   zone: Zone;
   log: Logger;
-  metrics: MetricsRegistry;
+  metrics: Metrics;
   clock: SchedulerLike;
   delivery: Delivery;
   /** Datagrams dropped at maxPendingEvents (`sources.<name>.dropped`). */

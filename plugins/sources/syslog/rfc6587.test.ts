@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { utf8Boundary } from "../../../core/index.js";
+import { utf8Boundary } from "../../../core/kit.js";
 import { Framer, type Framing } from "./framing.js";
 
 interface Frame {

@@ -1,22 +1,6 @@
 import { Observable, share, type SchedulerLike } from "rxjs";
-import {
-  componentMetricId,
-  DELIVERY,
-  inject,
-  injectable,
-  LOGGER,
-  METRICS,
-  MetricsRegistry,
-  OPTIONS,
-  parseAddress,
-  PluginProblems,
-  SCHEDULER,
-  untrackedDelivery,
-  type Delivery,
-  type LiveEventInput,
-  type Logger,
-  type Source,
-} from "../../../core/index.js";
+import { type ComponentMetrics, type Delivery, DELIVERY, inject, injectable, type LiveEventInput, LOGGER, type Logger, METRICS, OPTIONS, PluginProblems, SCHEDULER, type Source, untrackedDelivery } from "../../../core/index.js";
+import { parseAddress } from "../../../core/kit.js";
 import type { SyslogOptions } from "./options.js";
 import { Receiver, type BoundAddress, type ReceiverDeps } from "./receiver.js";
 import { parseZone } from "./time.js";
@@ -42,7 +26,7 @@ export class SyslogSource implements Source {
   constructor(
     @inject(OPTIONS) opts: SyslogOptions,
     @inject(LOGGER) log: Logger,
-    @inject(METRICS) metrics: MetricsRegistry,
+    @inject(METRICS) metrics: ComponentMetrics,
     @inject(SCHEDULER) clock: SchedulerLike,
     // Defaulted for a source built by hand (benchmarks, tests): nothing is tracked then.
     @inject(DELIVERY) delivery: Delivery = untrackedDelivery,
@@ -51,7 +35,7 @@ export class SyslogSource implements Source {
     if (typeof address === "string") throw new PluginProblems([{ path: ["address"], message: address }]);
     const zone = parseZone(opts.timezone);
     if (typeof zone === "string") throw new PluginProblems([{ path: ["timezone"], message: zone }]);
-    const dropped = metrics.counter(componentMetricId(log, "dropped") ?? "syslog.dropped", "UDP datagrams dropped at maxPendingEvents");
+    const dropped = metrics.own.counter("dropped", "UDP datagrams dropped at maxPendingEvents");
     this.deps = { opts, host: address.host, port: address.port, zone, log, metrics, clock, delivery, dropped };
     this.stream = new Observable<LiveEventInput>((subscriber) => {
       let receiver: Receiver | undefined;

@@ -6,7 +6,8 @@ import dgram from "node:dgram";
 import net from "node:net";
 import pino from "pino";
 import { asyncScheduler, type Subscription } from "rxjs";
-import { MetricsRegistry, type LiveEventInput } from "../../../core/index.js";
+import type { LiveEventInput } from "../../../core/index.js";
+import { componentMetrics, MetricsRegistry } from "../../../core/testing.js";
 import { until } from "../../../test/support/until.js";
 import { SyslogOptions } from "./options.js";
 import { SyslogSource } from "./syslog.js";
@@ -27,7 +28,7 @@ export interface Running {
 export async function startSyslog(options: Record<string, unknown> = {}): Promise<Running> {
   const metrics = new MetricsRegistry();
   // Built directly (not by core/testing's createPlugin): plugin files import only core/index.
-  const source = new SyslogSource(SyslogOptions.parse({ address: "127.0.0.1:0", ...options }), pino({ level: "silent" }), metrics, asyncScheduler);
+  const source = new SyslogSource(SyslogOptions.parse({ address: "127.0.0.1:0", ...options }), pino({ level: "silent" }), componentMetrics(metrics, "sources.syslog"), asyncScheduler);
   await source.start();
   const events: LiveEventInput[] = [];
   let done = false;

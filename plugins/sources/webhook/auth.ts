@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { SecretSet } from "../../../core/index.js";
+import { SecretSet } from "../../../core/kit.js";
 import type { WebhookAuthOptions } from "./options.js";
 
 export type AuthVerdict = { ok: true } | { ok: false; details: string };

@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
-import { isPlainObject, recordToEvent, type LiveEventInput, type RecordOptions } from "../../../core/index.js";
+import type { LiveEventInput } from "../../../core/index.js";
+import { isPlainObject, type RecordOptions, recordToEvent } from "../../../core/kit.js";
 
 /** A request body that cannot be ingested: the status and JSON body of the answer (CONTRACT 5). */
 export interface BodyError {

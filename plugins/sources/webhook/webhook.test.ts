@@ -6,15 +6,11 @@ import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deflateSync, gzipSync } from "node:zlib";
-import { asyncScheduler, firstValueFrom, take, toArray, type Observable, type Subscription } from "rxjs";
+import { firstValueFrom, take, toArray, type Subscription } from "rxjs";
 import { z } from "zod";
-import pino from "pino";
-import { defineSink, MetricsRegistry, PluginProblems, type BoundServer, type HttpServers, type LiveEvent, type LiveEventInput, type Sink } from "../../../core/index.js";
+import { deflateSync, gzipSync } from "node:zlib";
+import { type LiveEventInput, PluginProblems } from "../../../core/index.js";
 import { createPlugin, type Services } from "../../../core/testing.js";
-import { HttpServerPool } from "../../../core/http/pool.js";
-import { Pipeline } from "../../../core/pipeline/pipeline.js";
-import type { ComponentConfig } from "../../../core/config/model.js";
 import webhook, { signBody, type WebhookSource } from "./index.js";
 import { WebhookOptions } from "./options.js";
 
@@ -553,61 +549,6 @@ describe("webhook source: startup, sharing and TLS", () => {
       const err = (await (plugin as WebhookSource).start!().catch((e: unknown) => e)) as PluginProblems;
       expect(err.problems).toEqual([{ path: ["tls", "cert"], message: expect.stringContaining("ENOENT") }]);
     });
-  });
-});
-
-describe("webhook source in a pipeline", () => {
-  /** A pool that hands the test the servers it gives out (the pipeline keeps its components to itself). */
-  class RecordingPool extends HttpServerPool {
-    readonly bound: BoundServer[] = [];
-    override forComponent(component: string): HttpServers {
-      const inner = super.forComponent(component);
-      return { server: async (address, opts) => { const b = await inner.server(address, opts); this.bound.push(b); return b; } };
-    }
-  }
-
-  it("delivers posted events stamped by core to a sink, and stop() drains and completes", async () => {
-    const got: LiveEvent[] = [];
-    let arrived!: () => void;
-    const two = new Promise<void>((resolve) => (arrived = resolve));
-    let completed = false;
-    class CollectSink implements Sink {
-      consume(events: Observable<LiveEvent>): Promise<void> {
-        return new Promise((resolve, reject) =>
-          events.subscribe({ next: (e) => (got.push(e), got.length === 2 && arrived()), complete: () => ((completed = true), resolve()), error: reject }),
-        );
-      }
-    }
-    const collect = defineSink({ type: "collect", description: "collects events", options: z.strictObject({}), plugin: CollectSink });
-    const logger = pino({ level: "silent" });
-    const pool = new RecordingPool(logger);
-    const dataDir = mkdtempSync(join(tmpdir(), "livetap-webhook-pipe-"));
-    const components: ComponentConfig[] = [
-      { kind: "source", name: "hooks", path: "sources.hooks", type: "webhook", inputs: [], options: WebhookOptions.parse({ address: "127.0.0.1:0" }), definition: webhook },
-      { kind: "sink", name: "out", path: "sinks.out", type: "collect", inputs: ["hooks"], options: {}, definition: collect },
-    ];
-    const metrics = new MetricsRegistry();
-    const pipeline = new Pipeline({ dataDir, components, warnings: [] }, { logger, metrics, scheduler: asyncScheduler, http: pool, dataDir });
-    try {
-      await pipeline.start();
-      const url = `${pool.bound[0].url()}/ingest`;
-      expect((await post(url, '{"type":"app.up","n":1}\n{"n":2}\n', { "content-type": "application/x-ndjson" })).status).toBe(202);
-      await two;
-      expect(got.map((e) => [e.type, e.data])).toEqual([
-        ["app.up", { n: 1, remoteIp: "127.0.0.1" }],
-        ["webhook.event", { n: 2, remoteIp: "127.0.0.1" }],
-      ]);
-      for (const e of got) {
-        expect(e.id).toMatch(/^\d+-\d+$/);
-        expect(e.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      }
-      expect(metrics.counter("events.received").value).toBe(2);
-      expect(await pipeline.stop()).toEqual({ failed: [] });
-      expect(completed).toBe(true);
-    } finally {
-      await pipeline.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
   });
 });
 

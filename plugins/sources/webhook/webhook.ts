@@ -1,28 +1,7 @@
 import { Observable, type SchedulerLike } from "rxjs";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import {
-  DELIVERY,
-  HTTP_SERVERS,
-  inflateBody,
-  inject,
-  injectable,
-  isLoopback,
-  LOGGER,
-  METRICS,
-  MetricsRegistry,
-  OPTIONS,
-  parseAddress,
-  PluginProblems,
-  SCHEDULER,
-  type BoundServer,
-  type Counter,
-  type Delivery,
-  type HttpServers,
-  type LiveEventInput,
-  type Logger,
-  type RecordOptions,
-  type Source,
-} from "../../../core/index.js";
+import { type BoundServer, type Counter, type Delivery, DELIVERY, HTTP_SERVERS, type HttpServers, inject, injectable, type LiveEventInput, LOGGER, type Logger, METRICS, type Metrics, OPTIONS, PluginProblems, SCHEDULER, type Source } from "../../../core/index.js";
+import { inflateBody, isLoopback, parseAddress, type RecordOptions } from "../../../core/kit.js";
 import { WebhookAuth } from "./auth.js";
 import { parseBody, parseMediaType, type BodyError, type MediaType } from "./body.js";
 import type { WebhookOptions } from "./options.js";
@@ -84,7 +63,7 @@ export class WebhookSource implements Source {
   constructor(
     @inject(OPTIONS) private readonly opts: WebhookOptions,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(METRICS) private readonly metrics: MetricsRegistry,
+    @inject(METRICS) private readonly metrics: Metrics,
     @inject(HTTP_SERVERS) private readonly http: HttpServers,
     @inject(DELIVERY) private readonly delivery: Delivery,
     @inject(SCHEDULER) private readonly clock: SchedulerLike,

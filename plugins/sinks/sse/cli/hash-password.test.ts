@@ -1,7 +1,7 @@
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { verifyPassword } from "../../../../core/index.js";
-import { toCommander } from "../../../../core/cli/plugin-commands.js";
+import { verifyPassword } from "../../../../core/kit.js";
+import { toCommander } from "../../../../core/testing.js";
 import { hashPasswordCommand, runHashPassword } from "./hash-password.js";
 
 function collector() {

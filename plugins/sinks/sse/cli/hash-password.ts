@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { Writable, type Readable } from "node:stream";
-import { hashPassword, type PluginCommand } from "../../../../core/index.js";
+import type { PluginCommand } from "../../../../core/index.js";
+import { hashPassword } from "../../../../core/kit.js";
 
 const MAX_PASSWORD_CHARS = 4096;
 

@@ -13,7 +13,7 @@ import {
   type TapOptions,
 } from "./tap.js";
 import { PATHS } from "../paths.js";
-import { toCommander } from "../../../../core/cli/plugin-commands.js";
+import { toCommander } from "../../../../core/testing.js";
 
 const TRACES_PATH = PATHS.traces;
 const METRICS_PATH = PATHS.metrics;
@@ -282,6 +282,17 @@ describe("tap arguments", () => {
     );
     expect(String(buildTapUrl("http://h:1/", { interval: "0.5" }))).toBe(`http://h:1${METRICS_PATH}?interval=0.5`);
     expect(String(buildTapUrl(`http://h:1${TRACES_PATH}?filter=a`, { filter: "b" }))).toBe(`http://h:1${TRACES_PATH}?filter=b`);
+  });
+
+  it("adds follow, since and outputs-of to the traces stream; --by picks the top stream", () => {
+    expect(String(buildTapUrl("http://h:1", { follow: "sessionId", since: "5m", outputsOf: "operators.x" }))).toBe(
+      `http://h:1${TRACES_PATH}?follow=sessionId&since=5m&outputs-of=operators.x`,
+    );
+    expect(String(buildTapUrl("http://h:1", { by: "remoteIp", top: "3", window: "30", interval: "1", type: "auth.*" }))).toBe(
+      `http://h:1${PATHS.top}?type=auth.*&interval=1&by=remoteIp&top=3&window=30`,
+    );
+    expect(buildTapUrl(`http://h:1${METRICS_PATH}`, { follow: "sessionId" })).toMatch(/apply to the traces stream/);
+    expect(buildTapUrl("http://h:1", { by: "remoteIp", since: "5m" })).toMatch(/do not apply to the top stream/);
   });
 
   it.each([

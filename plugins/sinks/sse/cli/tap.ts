@@ -2,10 +2,12 @@ import type { Writable } from "node:stream";
 import { EventSource, type ErrorEvent, type FetchLike } from "eventsource";
 import type { PluginCommand } from "../../../../core/index.js";
 import { PATHS } from "../paths.js";
+import { formatTopLines, formatTopTable, type TopFrame } from "./top-format.js";
 
 // A bare `http://host:port` URL gets one of the sink's stream paths.
 const TRACES_PATH = PATHS.traces;
 const METRICS_PATH = PATHS.metrics;
+const TOP_PATH = PATHS.top;
 
 export interface TapOptions {
   /** `filter=S`: any data value contains S. */
@@ -24,6 +26,18 @@ export interface TapOptions {
   lastEventId?: string;
   /** Human one-liners instead of JSON lines. */
   pretty?: boolean;
+  /** `follow=FIELD`: once an event matched, the later ones with the same value of FIELD too. */
+  follow?: string;
+  /** `since=T`: first the retained events since T (RFC 3339 or 90s, 5m, 2h). */
+  since?: string;
+  /** `outputs-of=NAME`: the output of that component instead of the sink's inputs. */
+  outputsOf?: string;
+  /** Top stream (`livetap top`): the field counted, how many values, the window in seconds. */
+  by?: string;
+  top?: string;
+  window?: string;
+  /** Top stream: redraw one table (a terminal) instead of printing plain lines per frame. */
+  table?: boolean;
 }
 
 // Statuses that retrying cannot fix: exit 1 and say why (CONTRACT 4: 401 auth, 400 parameters).
@@ -86,12 +100,17 @@ export function buildTapUrl(url: string, o: TapOptions): URL | string {
     return `"${url}" is not a URL (e.g. http://127.0.0.1:8080${TRACES_PATH})`;
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") return `"${url}" is not an http(s) URL`;
-  const wantsMetrics = o.metrics !== undefined || o.interval !== undefined;
-  const wantsTraces = o.filter !== undefined || o.type !== undefined || (o.keys?.length ?? 0) > 0;
-  if (u.pathname === "/" || u.pathname === "") u.pathname = wantsMetrics ? METRICS_PATH : TRACES_PATH;
+  const topMode = o.by !== undefined;
+  const wantsMetrics = o.metrics !== undefined || (o.interval !== undefined && !topMode);
+  const wantsTraces = o.filter !== undefined || o.type !== undefined || (o.keys?.length ?? 0) > 0 || o.follow !== undefined || o.since !== undefined || o.outputsOf !== undefined;
+  if (u.pathname === "/" || u.pathname === "") u.pathname = topMode ? TOP_PATH : wantsMetrics ? METRICS_PATH : TRACES_PATH;
   const path = u.pathname.replace(/\/+$/, "");
+  if (topMode) {
+    if (!path.endsWith(TOP_PATH)) return `livetap top reads the top stream (${TOP_PATH})`;
+    if (o.metrics !== undefined || o.follow !== undefined || o.since !== undefined) return "--metrics, --follow and --since do not apply to the top stream";
+  }
   if (path.endsWith(TRACES_PATH) && wantsMetrics) return "--metrics and --interval apply to the metrics stream (" + METRICS_PATH + ")";
-  if (path.endsWith(METRICS_PATH) && wantsTraces) return "--filter, --type and key filters apply to the traces stream (" + TRACES_PATH + ")";
+  if (path.endsWith(METRICS_PATH) && wantsTraces) return "--filter, --type, --follow, --since, --outputs-of and key filters apply to the traces stream (" + TRACES_PATH + ")";
   if (o.interval !== undefined && !(o.interval.trim() !== "" && Number.isFinite(Number(o.interval)))) {
     return `--interval "${o.interval}" is not a number of seconds`;
   }
@@ -101,6 +120,12 @@ export function buildTapUrl(url: string, o: TapOptions): URL | string {
   for (const [k, v] of o.keys ?? []) q.set(k, v);
   if (o.metrics !== undefined) q.set("metrics", o.metrics);
   if (o.interval !== undefined) q.set("interval", o.interval.trim());
+  if (o.follow !== undefined) q.set("follow", o.follow);
+  if (o.since !== undefined) q.set("since", o.since);
+  if (o.outputsOf !== undefined) q.set("outputs-of", o.outputsOf);
+  if (o.by !== undefined) q.set("by", o.by);
+  if (o.top !== undefined) q.set("top", o.top);
+  if (o.window !== undefined) q.set("window", o.window);
   return u;
 }
 
@@ -291,14 +316,20 @@ export function runTap(url: string, o: TapOptions, out: Writable, err: Writable,
       for (const s of samples) text += `${o.pretty ? formatPrettySample(s) : JSON.stringify(s)}\n`;
       if (text) out.write(text);
     };
+    const onTop = (e: MessageEvent) => {
+      const frame = parse(e, "top")?.[0] as TopFrame | undefined;
+      if (!frame || !Array.isArray(frame.top)) return;
+      out.write(o.table ? formatTopTable(frame) : formatTopLines(frame));
+    };
     const onGap = (e: MessageEvent) => {
       noteId(e);
       log("gap: the server no longer had the events after our last id; some events were missed");
     };
     const onDropped = (e: MessageEvent) => {
       noteId(e);
-      const count = (parse(e, "dropped")?.[0] as { count?: unknown } | undefined)?.count;
-      log(`dropped: the server dropped ${typeof count === "number" ? count : "some"} events because this client fell behind`);
+      const d = parse(e, "dropped")?.[0] as { count?: unknown; fromId?: unknown; toId?: unknown } | undefined;
+      const range = typeof d?.fromId === "string" && typeof d?.toId === "string" ? ` (ids ${d.fromId} to ${d.toId})` : "";
+      log(`dropped: the server dropped ${typeof d?.count === "number" ? d.count : "some"} events${range} because this client fell behind`);
     };
 
     const connect = () => {
@@ -312,6 +343,7 @@ export function runTap(url: string, o: TapOptions, out: Writable, err: Writable,
       source.addEventListener("trace", onTrace);
       source.addEventListener("message", onTrace);
       source.addEventListener("metrics", onMetrics);
+      source.addEventListener("top", onTop);
       source.addEventListener("gap", onGap);
       source.addEventListener("dropped", onDropped);
       source.addEventListener("ping", noteId);
@@ -364,6 +396,9 @@ export function tapCommand(run: typeof runTap = runTap): PluginCommand {
       { flags: "--interval <seconds>", description: "metrics stream: seconds between frames (at least 1)" },
       { flags: "--token <token>", description: "send Authorization: Bearer <token>", env: "LIVETAP_TOKEN" },
       { flags: "--last-event-id <id>", description: "start after this event id, as a reconnect would" },
+      { flags: "--follow <field>", description: "once an event matches, also the later ones with the same value of field (sessionId, spanId)" },
+      { flags: "--since <time>", description: "start with the retained events since an RFC 3339 time or a duration back (90s, 5m, 2h)" },
+      { flags: "--outputs-of <name>", description: "the output of that component (sources.x, operators.x or a bare name) instead of the sink's inputs" },
       { flags: "--pretty", description: "human one-liners (time type text key=value) instead of JSON lines" },
     ],
     // The leftover words are the URL and --KEY VALUE key filters (parseTapArgs).
@@ -373,6 +408,8 @@ export function tapCommand(run: typeof runTap = runTap): PluginCommand {
       "Events go to stdout; connection state, gaps and drops to stderr. Exits 0 on Ctrl-C, 1 on 400/401/404.\n\n" +
       "Examples:\n" +
       "  livetap tap http://127.0.0.1:8080 --type 'smtp.*' --remote-ip 192.0.2.7 --pretty\n" +
+      "  livetap tap http://127.0.0.1:8080 --remote-ip 192.0.2.99 --follow sessionId --since 15m\n" +
+      "  livetap tap http://127.0.0.1:8080 --outputs-of operators.no-debug --type 'auth.*'\n" +
       "  livetap tap http://127.0.0.1:8080 --metrics 'events.*,server.memory' --interval 5\n",
     action: async (ctx) => {
       const parsed = parseTapArgs(ctx.args);

@@ -4,7 +4,7 @@
  * `sse` sink that serves this page. Every URL is relative, so the page works behind any host,
  * port or path prefix.
  */
-import { Auth } from "./auth.js";
+import { apiFetch, Auth } from "./auth.js";
 import { byId } from "./dom.js";
 import { EventDetail, EventList } from "./events-view.js";
 import { FilterForm } from "./filters-view.js";
@@ -171,5 +171,22 @@ logout.addEventListener("click", () => {
 
 setInterval(() => status.rate(store.rate(Date.now())), 1000);
 
+/** Fills the charts from the server's metrics history (once it answers; a 401 waits for sign-in). */
+let historyLoaded = false;
+async function loadHistory() {
+  if (historyLoaded || (auth.required && !auth.signedIn)) return;
+  const after = new Date(Date.now() - 3600_000).toISOString().replace(/\.\d+Z$/, "Z");
+  try {
+    const res = await apiFetch(`${PATHS.metricsHistory.slice(1)}?after=${after}`, auth.authorization);
+    if (!res.ok) return;
+    historyLoaded = true;
+    metricsView.ingestHistory(await res.json());
+  } catch {
+    // no history is no loss: the live stream still fills the charts
+  }
+}
+auth.onChange(() => void loadHistory());
+
 events.restart({ backfill: true });
 metrics.restart();
+void loadHistory();

@@ -113,6 +113,18 @@ export class MetricsView {
     for (const c of this.shown.values()) this.draw(c);
   }
 
+  /**
+   * The last hour of the server's metrics history, so charts start full instead of empty.
+   * @param {unknown} body the `{"data": [...]}` of GET /api/telemetry/metrics?after=
+   */
+  ingestHistory(body) {
+    const data = /** @type {{ data?: unknown } | null} */ (body)?.data;
+    const added = this.store.ingestHistory(data);
+    if (added.length > 0 && this.picker.open) this.renderPicker();
+    if (!this.gotFrame) return; // the first live frame lays out the charts
+    for (const c of this.shown.values()) this.draw(c);
+  }
+
   /** @param {string} id @param {boolean} on */
   toggle(id, on) {
     const picked = this.picked ?? [];

@@ -64,7 +64,8 @@ export class MetricStore {
         if (sample.type === "gauge") this.append(s, timeSec, sample.value);
         continue;
       }
-      if (rebase && sample.type !== "gauge") {
+      // A series known only from history has no live sample to take a difference from yet.
+      if ((rebase || s.lastTime === -Infinity) && sample.type !== "gauge") {
         s.last = sample;
         s.lastTime = timeSec;
         continue;
@@ -75,6 +76,51 @@ export class MetricStore {
       this.append(s, timeSec, pointBetween(s.last, sample, seconds));
       s.last = sample;
       s.lastTime = timeSec;
+    }
+    return added;
+  }
+
+  /**
+   * Adds the server's metrics history (`GET /api/telemetry/metrics?after=`, CONTRACT 11), in
+   * front of what the live stream already charted. History samples are per round: counters and
+   * histograms what was added during the round (charted as a rate over the round, and as the
+   * round's mean), gauges their value. Returns the ids seen for the first time.
+   */
+  ingestHistory(samples: unknown): string[] {
+    const added: string[] = [];
+    if (!Array.isArray(samples)) return added;
+    const points = new Map<string, { kind: MetricKind; t: number; sample: MetricSample }[]>();
+    const times = new Set<number>();
+    for (const raw of samples) {
+      const sample = asSample(raw);
+      const t = Date.parse((raw as { timestamp?: unknown }).timestamp as string) / 1000;
+      if (!sample || !Number.isFinite(t)) continue;
+      times.add(t);
+      let list = points.get(sample.id);
+      if (!list) points.set(sample.id, (list = []));
+      list.push({ kind: sample.type, t, sample });
+    }
+    const step = roundStep([...times]);
+    for (const [id, list] of points) {
+      list.sort((a, b) => a.t - b.t);
+      let s = this.series.get(id);
+      if (s && s.kind !== list[0].kind) continue;
+      if (!s) {
+        if (this.series.size >= this.maxSeries) continue;
+        // `last` is replaced by the live stream's first frame (a rebase) before any difference.
+        s = { id, kind: list[0].kind, times: [], values: [], last: list[0].sample, lastTime: -Infinity };
+        this.series.set(id, s);
+        added.push(id);
+      }
+      const first = s.times.length > 0 ? s.times[0] : Infinity;
+      const older = list.filter((p) => p.kind === s.kind && p.t < first);
+      s.times.unshift(...older.map((p) => p.t));
+      s.values.unshift(...older.map((p) => historyPoint(p.sample, step)));
+      const extra = s.times.length - this.maxPoints;
+      if (extra > 0) {
+        s.times.splice(0, extra);
+        s.values.splice(0, extra);
+      }
     }
     return added;
   }
@@ -116,6 +162,20 @@ export function pointBetween(prev: MetricSample, next: MetricSample, seconds: nu
     return (next.sum - prev.sum) / count;
   }
   return null;
+}
+
+/** One history round's chart value; `step` the seconds of a round. */
+function historyPoint(sample: MetricSample, step: number): number | null {
+  if (sample.type === "histogram") return sample.count > 0 ? sample.sum / sample.count : null;
+  return sample.type === "counter" ? sample.value / step : sample.value;
+}
+
+/** Seconds between rounds: the smallest gap between distinct timestamps (60, Stalwart's and livetap's default, when unknown). */
+function roundStep(times: number[]): number {
+  times.sort((a, b) => a - b);
+  let step = Infinity;
+  for (let i = 1; i < times.length; i++) step = Math.min(step, times[i] - times[i - 1]);
+  return Number.isFinite(step) && step > 0 ? step : 60;
 }
 
 function asSample(raw: unknown): MetricSample | undefined {

@@ -2,10 +2,10 @@
  * The filter controls <-> the traces endpoint's query (CONTRACT 4 "Filters on the traces
  * stream"), one to one: `filter=S`, `type=P,Q*`, and one `kebab-key=S` per key row. The page's
  * own location.search holds exactly this query, so a filtered view is shared by its URL.
+ * The naming rules (reserved names, kebab-case <-> camelCase) are core's own module, bundled in.
  */
+import { camelToKebab, isKebabName, kebabToCamel, RESERVED_PARAMS } from "../../../../../../core/lib/filter/names.js";
 
-/** Never key filters on the endpoint; `token` and `lastEventId` are the page's business. */
-export const RESERVED_PARAMS: readonly string[] = ["filter", "type", "token", "lastEventId"];
 
 export interface KeyFilter {
   /** The data key as events carry it (camelCase, `remoteIp`). */
@@ -22,19 +22,7 @@ export interface FilterState {
 
 export const EMPTY_FILTER: FilterState = { filter: "", types: "", keys: [] };
 
-const KEBAB_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const CAMEL_KEY = /^[a-z0-9][a-zA-Z0-9]*$/;
-const MAX_NAME_LENGTH = 128;
-
-/** `remoteIp` -> `remote-ip` (the endpoint's name for that data key). */
-export function camelToKebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-/** `remote-ip` -> `remoteIp`, as the endpoint maps it. */
-export function kebabToCamel(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
 
 /**
  * The query name for a key typed by the operator, who may type it as seen in the JSON
@@ -43,9 +31,8 @@ export function kebabToCamel(name: string): string {
  */
 export function keyToParam(key: string): string | undefined {
   const k = key.trim();
-  const name = KEBAB_NAME.test(k) ? k : CAMEL_KEY.test(k) ? camelToKebab(k) : undefined;
-  if (name === undefined || name.length > MAX_NAME_LENGTH || !KEBAB_NAME.test(name)) return undefined;
-  return name;
+  const name = isKebabName(k) ? k : CAMEL_KEY.test(k) ? camelToKebab(k) : undefined;
+  return name !== undefined && isKebabName(name) ? name : undefined;
 }
 
 /**
@@ -62,7 +49,7 @@ export function filterFromQuery(search: string | URLSearchParams): FilterState {
     if (value === "") continue;
     if (name === "filter") state.filter = value;
     else if (name === "type") state.types = value;
-    else if (RESERVED_PARAMS.includes(name)) continue;
+    else if (RESERVED_PARAMS.has(name)) continue;
     else state.keys.push({ key: kebabToCamel(name), value });
   }
   return state;
@@ -90,7 +77,7 @@ export function queryFromFilter(state: FilterState): FilterQuery {
     const name = keyToParam(key);
     if (name === undefined) {
       problems.push(`"${key.trim().slice(0, 40)}" cannot be filtered on: the endpoint names data keys in camelCase (remoteIp) or kebab-case (remote-ip)`);
-    } else if (RESERVED_PARAMS.includes(name)) {
+    } else if (RESERVED_PARAMS.has(name)) {
       problems.push(`"${name}" is a reserved parameter, not a data key filter`);
     } else if (seen.has(name)) {
       problems.push(`"${key.trim()}" has two rows; keep one (all rows must match)`);

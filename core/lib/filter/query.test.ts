@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { LiveEvent } from "../event.js";
-import { compileFilter, isFilterError, kebabToCamel, MAX_SEARCH_DEPTH, type CompiledFilter } from "./filter-match.js";
+import type { LiveEvent } from "../../event.js";
+import type { Matcher } from "./matcher.js";
+import { compileFilter, isFilterError } from "./query.js";
+import { MAX_SEARCH_DEPTH } from "./text.js";
 
 const ev = (id: string, type: string, data: Record<string, unknown>): LiveEvent => ({ id, type, createdAt: "2026-11-24T11:50:00.123Z", data });
 
@@ -15,7 +17,7 @@ const EVENTS: LiveEvent[] = [
   ev("7", "smtpx.other", { note: "Filter me" }),
 ];
 
-const ids = (f: CompiledFilter) => EVENTS.filter(f.predicate).map((e) => e.id);
+const ids = (f: Matcher) => EVENTS.filter(f.predicate).map((e) => e.id);
 
 type Case = [name: string, query: string, expected: string[]];
 
@@ -141,14 +143,4 @@ describe("compileFilter", () => {
     expect(f.predicate(ev("d", "t.t", { deep }))).toBe(false);
     expect(f.predicate(ev("s", "t.t", { shallow: [[["needle"]]] }))).toBe(true);
   });
-});
-
-describe("kebabToCamel", () => {
-  it.each([
-    ["remote-ip", "remoteIp"],
-    ["listener-id", "listenerId"],
-    ["a-b-c", "aBC"],
-    ["domain", "domain"],
-    ["ip-4", "ip4"],
-  ])("%s -> %s", (from, to) => expect(kebabToCamel(from)).toBe(to));
 });

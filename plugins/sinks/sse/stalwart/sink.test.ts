@@ -1,0 +1,87 @@
+/** The compat hooks in a running sse sink, and what stays as it was without `compat`. */
+import { afterEach, describe, expect, it } from "vitest";
+import { createPlugin } from "../../../../core/testing.js";
+import sseDefinition from "../index.js";
+import { eventMaker, get, runSink, StreamReader, type RunningSink } from "../test-support.js";
+import { until } from "../../../../test/support/until.js";
+import { decodeTraceFrame } from "./webadmin-decoder.js";
+
+const running: RunningSink[] = [];
+const readers: StreamReader[] = [];
+async function sink(options: Record<string, unknown> = {}): Promise<RunningSink> {
+  const s = await runSink(createPlugin(sseDefinition, { address: "127.0.0.1:0", batchWindowMs: 5, ...options }));
+  running.push(s);
+  return s;
+}
+async function open(url: string, headers: Record<string, string> = {}): Promise<StreamReader> {
+  const r = await StreamReader.open(url, headers);
+  readers.push(r);
+  return r;
+}
+afterEach(async () => {
+  for (const r of readers.splice(0)) r.close();
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+const make = eventMaker();
+
+describe("without compat", () => {
+  it("events keep livetap's keys, bad filter names are a 400, and there is no login", async () => {
+    const s = await sink();
+    expect((await get(`${s.url}/api/telemetry/traces/live?Bad_Name=x`)).status).toBe(400);
+    expect((await fetch(`${s.url}/api/oauth`, { method: "POST" })).status).toBe(404);
+    const r = await open(`${s.url}/api/telemetry/traces/live`);
+    await r.connected();
+    s.input.next(make("smtp.connection-start", { sessionId: "s1", nothing: null }));
+    await r.until((x) => x.events().length === 1, "an event");
+    expect(r.events()[0].data).toEqual({ sessionId: "s1", nothing: null });
+  });
+
+  it("serves the metrics history, values as they are", async () => {
+    const s = await sink({ metricsHistoryIntervalSeconds: 1 });
+    s.services.metrics.gauge("test.level").set(1.5);
+    let body: { data: { id: string; value?: number }[] } = { data: [] };
+    await until(
+      () => {
+        void get(`${s.url}/api/telemetry/metrics?after=2000-01-01T00:00:00Z`).then((r) => (body = JSON.parse(r.body)));
+        return body.data.some((m) => m.id === "test.level");
+      },
+      "a history round",
+      10_000,
+    );
+    expect(body.data.find((m) => m.id === "test.level")!.value).toBe(1.5);
+    expect((await get(`${s.url}/api/telemetry/metrics?after=soon`)).status).toBe(400);
+  });
+});
+
+describe("with compat: \"stalwart\"", () => {
+  it("sends events WebAdmin decodes and never answers a filter with 400", async () => {
+    const s = await sink({ compat: "stalwart" });
+    const r = await open(`${s.url}/api/telemetry/traces/live?Bad_Name=x&facility=mail`);
+    expect(r.status).toBe(200);
+    await r.connected();
+    s.input.next(make("syslog.message", { facility: "mail", message: "hi", nothing: null }));
+    await r.until((x) => x.events().length === 1, "an event");
+    for (const f of r.frames.filter((f) => f.event === "trace")) decodeTraceFrame(f.data);
+    expect(r.events()[0]).toMatchObject({ text: "hi", details: "facility=mail\nnothing=null", data: {} });
+  });
+});
+
+describe("cors", () => {
+  it("only listed origins get Access-Control-Allow-Origin; preflights answer 204", async () => {
+    const s = await sink({ cors: ["https://a.example"] });
+    const ok = await get(`${s.url}/healthz`, { origin: "https://a.example" });
+    expect(ok.headers.get("access-control-allow-origin")).toBe("https://a.example");
+    const other = await get(`${s.url}/healthz`, { origin: "https://b.example" });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    const pre = await fetch(`${s.url}/api/telemetry/live/tracing-token`, { method: "OPTIONS", headers: { origin: "https://a.example", "access-control-request-method": "GET" } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-methods")).toBe("GET, POST, OPTIONS");
+  });
+
+  it('"*" allows any origin, on streams too', async () => {
+    const s = await sink({ cors: ["*"] });
+    const r = await open(`${s.url}/api/telemetry/traces/live`, { origin: "https://c.example" });
+    expect(r.headers["access-control-allow-origin"]).toBe("*");
+  });
+});
