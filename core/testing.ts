@@ -37,3 +37,4 @@ export function createPlugin<K extends PluginKind>(
 }
 
 export { conformance, freePort, type ConformanceOptions } from "./conformance.js";
+export { ConfigError } from "./config/model.js";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, nkeys } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { ConfigError } from "../../../core/config/index.js";
+import { ConfigError } from "../../../core/testing.js";
 import { NatsServer } from "../../../test/support/nats-server.js";
 import { feeds, startPipeline, until } from "../../../test/support/pipeline-run.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { ConfigError } from "../../../core/config/index.js";
+import { ConfigError } from "../../../core/testing.js";
 import { sharedNatsServer } from "../../../test/support/nats-server.js";
 import { collected, feeds, startPipeline, until } from "../../../test/support/pipeline-run.js";
 

@@ -124,6 +124,9 @@ export class NatsSource implements Source {
     return { gap, events: this.readRange(c, startSeq, startTime, q.limit) };
   }
 
+  /** The stream did not exist yet when this source first looked (an edge started before any ingest node). */
+  private streamWasMissing = false;
+
   private async onConnected(nc: NatsConnection): Promise<void> {
     const { jetstream, jetstreamManager } = await import("@nats-io/jetstream");
     let jsm: JetStreamManager;
@@ -137,9 +140,11 @@ export class NatsSource implements Source {
     try {
       const info = await jsm.streams.info(this.opts.stream);
       created = info.created;
-      lastSeq = info.state.last_seq;
+      // A stream that appeared after this source started holds only events newer than the start.
+      lastSeq = this.streamWasMissing ? info.state.first_seq - 1 : info.state.last_seq;
     } catch (err) {
       if (/not found/i.test(errText(err))) {
+        this.streamWasMissing = true;
         // Edges may start before the ingest node that creates it: run waits, validate reports.
         throw new NatsNotReady(["stream"], `stream "${this.opts.stream}" does not exist on ${nc.getServer()}: create it (a nats sink with "createStream" does)`);
       }
