@@ -7,21 +7,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 // Real processes on a shared machine: starting one can take many seconds.
 vi.setConfig({ testTimeout: 120_000 });
-import net from "node:net";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, livetap, tempDir, writeConfig, type Run } from "./cli/harness.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../core/testing.js";
 
 const runs: { run: Run; dir: string }[] = [];
 afterEach(() => {

@@ -12,37 +12,18 @@ import net from "node:net";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, livetap, tempDir, writeConfig, type Run } from "./cli/harness.js";
+import { freePort } from "../core/testing.js";
+import { untilValue } from "./support/until.js";
 
 const MESSAGES = 40_000;
 const MAX_PENDING = 500;
 /** ~1 KiB each: 40 MB in all, far more than loopback socket buffers hold. */
 const PADDING = "x".repeat(900);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function metric(port: number, name: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.split(" ")[1]);
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const frame = (n: number): string => {
@@ -84,7 +65,7 @@ describe("syslog tcp -> a sink that stops confirming", () => {
 
     // livetap holds at most maxPendingEvents unsettled events, plus the rest of the one read
     // chunk that crossed the bound (a 64 KiB chunk holds at most 72 of these messages)...
-    const pending = await eventually(async () => {
+    const pending = await untilValue(async () => {
       const n = await metric(ssePort, "sources_syslog_pending");
       return n !== undefined && n >= MAX_PENDING ? n : undefined;
     }, "the source to reach its bound");
@@ -101,7 +82,7 @@ describe("syslog tcp -> a sink that stops confirming", () => {
     // The sink catches up: everything arrives, once.
     writeFileSync(gate, "");
     sender.end();
-    await eventually(() => (existsSync(out) && readFileSync(out, "utf8").split("\n").length - 1 >= MESSAGES ? true : undefined), "every message", 60_000);
+    await untilValue(() => (existsSync(out) && readFileSync(out, "utf8").split("\n").length - 1 >= MESSAGES ? true : undefined), "every message", 60_000);
     const seqs = readFileSync(out, "utf8")
       .split("\n")
       .filter(Boolean)

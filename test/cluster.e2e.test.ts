@@ -12,6 +12,7 @@ import type { LiveEvent } from "../core/index.js";
 import { livetap, tempDir, writeConfig, type Run } from "./cli/harness.js";
 import { freePort, NatsServer } from "./support/nats-server.js";
 import { StreamReader } from "../plugins/sinks/sse/test-support.js";
+import { until } from "./support/until.js";
 
 const procs: Run[] = [];
 const servers: NatsServer[] = [];
@@ -199,12 +200,12 @@ describe("livetap cluster on NATS JetStream", { timeout: 180_000 }, () => {
     await sender.send([...range(0, 400), "end marker"]);
     // Which lines pass is decided by the hash: wait until each edge took all 401 and wrote what passed.
     for (const [i, port] of [e1, e2].entries()) {
-      await untilAsync(async () => {
+      await until(async () => {
         const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         const received = Number(/^events_received_total (\d+)/m.exec(m)?.[1]);
         const sent = Number(/^sse_events_sent_total (\d+)/m.exec(m)?.[1]);
         return received === 401 && sent === clients[i]!.events().length;
-      });
+      }, `edge ${i + 1} to take all 401 lines`, 20_000, 50);
     }
     const a = messages(clients[0]!);
     expect(a.length).toBeGreaterThan(40);
@@ -234,7 +235,7 @@ describe("livetap cluster on NATS JetStream", { timeout: 180_000 }, () => {
         const f = join(outDir, `w${n}.jsonl`);
         return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => ({ n, e: JSON.parse(l) as LiveEvent })) : [];
       });
-    await until(() => lines().length >= 1000);
+    await until(() => lines().length >= 1000, "1000 lines", 20_000, 50);
     const all = lines();
     expect(all.map((l) => (l.e.data as { message: string }).message).sort()).toEqual(range(0, 1000).sort());
     expect(new Set(all.map((l) => l.e.id)).size).toBe(1000);
@@ -263,30 +264,14 @@ describe("livetap cluster on NATS JetStream", { timeout: 180_000 }, () => {
     const sending = (async () => {
       for (let i = 0; i < 3000; i += 100) await sender.send(range(i, i + 100));
     })();
-    await until(() => read(1).length > 100);
+    await until(() => read(1).length > 100, "node 1 to process 100", 20_000, 50);
     workers[0]!.child.kill("SIGKILL");
     await sending;
-    await until(() => new Set([...read(1), ...read(2)]).size >= 3000, 30_000);
+    await until(() => new Set([...read(1), ...read(2)]).size >= 3000, "3000 distinct events", 30_000, 50);
     expect(new Set([...read(1), ...read(2)])).toEqual(new Set(range(0, 3000)));
     sender.close();
   });
 });
-
-async function untilAsync(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The `data.message` of every stored event, once the stream holds at least `n`. */
 async function waitForStream(nc: NatsConnection, stream: string, n: number): Promise<string[]> {

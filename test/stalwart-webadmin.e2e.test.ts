@@ -16,20 +16,11 @@ import { freePort } from "../core/testing.js";
 import { StreamReader } from "../plugins/sinks/sse/test-support.js";
 import { decodeMetricsFrame, decodeMetricsHistory, decodeOAuthCode, decodeOAuthGrant, decodeTraceFrame } from "../plugins/sinks/sse/stalwart/webadmin-decoder.js";
 import { livetap, tempDir, writeConfig, type Run } from "./cli/harness.js";
+import { untilValue } from "./support/until.js";
 
 const ORIGIN = "https://webadmin.example";
 const PASSWORD = "correct horse battery staple";
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}`;
-
-async function eventually<T>(probe: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Decodes every trace frame of a stream (throws on the first that WebAdmin would drop) and returns the events. */
 function decodedEvents(r: StreamReader): LiveEvent[] {
@@ -82,8 +73,8 @@ describe("Stalwart's WebAdmin against a compat sink", () => {
       },
     };
     run = livetap(["run", "--config", writeConfig(dir, config)]);
-    await eventually(() => /listening|started|running/i.test(run.stderr()) || undefined, "livetap to start").catch(() => undefined);
-    await eventually(
+    await untilValue(() => /listening|started|running/i.test(run.stderr()) || undefined, "livetap to start").catch(() => undefined);
+    await untilValue(
       () => {
         void fetch(`${base}/healthz`).then((r) => r.ok && (healthy = true), () => undefined);
         return healthy || undefined;
@@ -151,7 +142,7 @@ describe("Stalwart's WebAdmin against a compat sink", () => {
     expect((await post("a plain text hook line", "text/plain")).status).toBe(202);
     appendFileSync(logFile, 'plain file line\n{"type":"app.started","port":8080,"config":{"a":true}}\n');
 
-    const seen = await eventually(() => {
+    const seen = await untilValue(() => {
       const events = decodedEvents(stream);
       const types = new Set(events.map((e) => e.type));
       const want = ["syslog.message", "syslog.unparsed", "deploy.finished", "webhook.event", "file.line", "app.started", "smtp.connection-start"];
@@ -184,7 +175,7 @@ describe("Stalwart's WebAdmin against a compat sink", () => {
     await post({ type: "job.step", sessionId: "job-9", reason: "needle-7731" });
     await post({ type: "job.step", sessionId: "job-9", reason: "second step" }); // no needle: passes by following job-9
     await post({ type: "job.step", sessionId: "job-10", reason: "other" });
-    const steps = await eventually(() => {
+    const steps = await untilValue(() => {
       const events = decodedEvents(stream).filter((e) => e.type === "job.step");
       return events.length >= 2 ? events : undefined;
     }, "the followed span");
@@ -205,7 +196,7 @@ describe("Stalwart's WebAdmin against a compat sink", () => {
       return res.text();
     };
     let body = "";
-    await eventually(() => {
+    await untilValue(() => {
       void history().then((t) => (body = t));
       return body.includes("events.received") || undefined;
     }, "a history round with events.received");

@@ -2,6 +2,7 @@
  * Runs a real Pipeline from a config object (built-in plugins plus a few test ones), with a
  * logger whose lines a test can read. For plugin tests that need core's delivery tracking.
  */
+import { until as untilEvery20ms } from "./until.js";
 import "reflect-metadata";
 import { Writable } from "node:stream";
 import { mkdtemp } from "node:fs/promises";
@@ -112,10 +113,5 @@ export async function startPipeline(raw: Record<string, unknown>, opts: { dryRun
   return { pipeline, logs, metrics };
 }
 
-/** Polls `check` every 20 ms until it holds (the test's own timeout bounds it). */
-export async function until(check: () => boolean, what = "condition"): Promise<void> {
-  for (let i = 0; !check(); i++) {
-    if (i > 1000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls `check` every 20 ms for up to 20 s (the shared helper with this file's pace). */
+export const until = (check: () => boolean, what = "condition"): Promise<void> => untilEvery20ms(check, what, 20_000, 20);
