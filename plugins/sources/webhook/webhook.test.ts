@@ -3,14 +3,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { firstValueFrom, take, toArray, type Subscription } from "rxjs";
 import { z } from "zod";
 import { deflateSync, gzipSync } from "node:zlib";
 import { type LiveEventInput, PluginProblems } from "../../../core/index.js";
-import { createPlugin, type Services } from "../../../core/testing.js";
+import { createPlugin, freePort, type Services } from "../../../core/testing.js";
 import webhook, { signBody, type WebhookSource } from "./index.js";
 import { WebhookOptions } from "./options.js";
 
@@ -608,13 +607,3 @@ function rawRequest(url: string, opts: https.RequestOptions, pieces: string[]): 
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
