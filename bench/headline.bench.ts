@@ -112,8 +112,10 @@ async function startServer(kind: "baseline" | "livetap", pipeline: "headline" | 
       }),
     stop: async () => {
       const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
+      if (kind === "livetap") child.send({ t: "stop" });
+      const killer = setTimeout(() => child.kill("SIGKILL"), kind === "livetap" ? 10_000 : 0);
       await exited;
+      clearTimeout(killer);
     },
   };
 }

@@ -2,7 +2,7 @@ import type { SchedulerLike, Subscription } from "rxjs";
 import type { LiveEvent, Logger } from "../../../core/index.js";
 import type { TraceClient, TraceClientHooks } from "./client.js";
 import { GAP_FRAME } from "./frames.js";
-import { ReplayRing, whyUnserialisable } from "./replay-ring.js";
+import { ReplayRing, whyUnserialisable, type RetainedEvent } from "./replay-ring.js";
 
 export interface HubOptions {
   batchWindowMs: number;
@@ -12,9 +12,10 @@ export interface HubOptions {
 /**
  * Fan-out of one sink's input to its traces-stream clients.
  *
- * Per event: two ring slot writes; each client's compiled predicate once; JSON.stringify at
+ * Per event: three ring slot writes; each client's compiled predicate once; JSON.stringify at
  * most once, and only when some client (now or in a later replay) wants the event; the same
- * string goes into every matching client's queue. Nothing else is allocated per event.
+ * string goes into every matching client's queue, and replaces the event in the ring (see
+ * replay-ring.ts). Nothing else is allocated per event.
  * Clients never block the caller: a slow one only fills its own bounded queue. Batch windows
  * share one scheduler action for all clients.
  */
@@ -69,10 +70,10 @@ export class TraceHub {
    */
   attach(client: TraceClient, lastEventId: string | undefined, now: number): void {
     if (lastEventId !== undefined) {
-      const replay = (event: LiveEvent, pos: number) => {
-        if (!client.matches(event)) return;
-        const json = this.ring.jsonAt(pos, event);
-        if (json !== null) client.offer(event.id, json, Buffer.byteLength(json));
+      const replay = (retained: RetainedEvent) => {
+        if (!client.matchesAll && !client.matches(retained.event())) return;
+        const json = retained.json;
+        if (json !== null) client.offer(retained.id, json, Buffer.byteLength(json));
       };
       if (!this.ring.forEachAfter(lastEventId, replay)) {
         client.connection.write(GAP_FRAME, now);
