@@ -66,6 +66,11 @@ export class TraceClient {
     this.lastPingAt = now();
   }
 
+  /** The client takes every event (no filter). */
+  get matchesAll(): boolean {
+    return this.filter.matchesAll;
+  }
+
   matches(event: LiveEvent): boolean {
     return this.filter.matchesAll || this.filter.predicate(event);
   }

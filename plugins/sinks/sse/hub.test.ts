@@ -50,7 +50,7 @@ function setup(opts: { bufferEvents?: number; bufferBytes?: number; batchMaxEven
   const warnings: string[] = [];
   const log = pino({ level: "warn" }, { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) });
   const hub = new TraceHub({ batchWindowMs: opts.batchWindowMs ?? 100, replayEvents: opts.replayEvents ?? 100 }, scheduler, log);
-  const connect = (query = opts.query ?? "", lastEventId?: string) => {
+  const connect = (query = opts.query ?? "", lastEventId?: string, sinceMs?: number) => {
     const conn = new FakeConnection();
     const filter = compileFilter(new URLSearchParams(query));
     if (isFilterError(filter)) throw new Error(filter.details);
@@ -62,7 +62,7 @@ function setup(opts: { bufferEvents?: number; bufferBytes?: number; batchMaxEven
       hub.hooks,
       () => scheduler.now(),
     );
-    hub.attach(client, { lastEventId }, scheduler.now());
+    hub.attach(client, { lastEventId, sinceMs }, scheduler.now());
     return { conn, client };
   };
   let n = 0;
@@ -230,5 +230,19 @@ describe("TraceHub and TraceClient", () => {
     const old = connect("", "1-1");
     expect(old.conn.frames()[0].event).toBe("gap");
     expect(ids(old.conn)).toEqual(["1-3", "1-4", "1-5"]);
+  });
+
+  it("filters a replay from the ring's JSON once a client made the ring keep JSON instead of events", () => {
+    const { hub, connect, ev, ids } = setup({ replayEvents: 10 });
+    connect(); // reads everything: every event is serialised, so the ring keeps only JSON
+    hub.publish(ev("a.b", { domain: "example.org" }));
+    hub.publish(ev("c.d", { domain: "example.com" }));
+    hub.publish(ev("a.b", { domain: "example.com" }));
+    hub.publish(ev("a.b", { big: 1n })); // not serialisable: never replayed
+    hub.publish(ev("c.d", { domain: "example.org" }));
+    expect(ids(connect("domain=example.org", "1-1").conn)).toEqual(["1-5"]);
+    expect(ids(connect("type=a.*", "1-1").conn)).toEqual(["1-3"]);
+    expect(ids(connect("domain=example.org", undefined, 0).conn)).toEqual(["1-1", "1-5"]);
+    expect(ids(connect("", undefined, 0).conn)).toEqual(["1-1", "1-2", "1-3", "1-5"]);
   });
 });

@@ -4,7 +4,7 @@ import { NO_HISTORY } from "../../../core/kit.js";
 import type { TraceClient, TraceClientHooks } from "./client.js";
 import { GAP_FRAME } from "./frames.js";
 import { LiveBuffer, replayHistory } from "./history-replay.js";
-import { ReplayRing, whyUnserialisable } from "./replay-ring.js";
+import { ReplayRing, whyUnserialisable, type RetainedEvent } from "./replay-ring.js";
 
 /** Where a new client's stream starts: after an id it already has, or at a time; absent both, live only. */
 export interface ReplayFrom {
@@ -22,9 +22,10 @@ export interface HubOptions {
 /**
  * Fan-out of one sink's input to its traces-stream clients.
  *
- * Per event: two ring slot writes; each client's compiled predicate once; JSON.stringify at
+ * Per event: three ring slot writes; each client's compiled predicate once; JSON.stringify at
  * most once, and only when some client (now or in a later replay) wants the event; the same
- * string goes into every matching client's queue. Nothing else is allocated per event.
+ * string goes into every matching client's queue, and replaces the event in the ring (see
+ * replay-ring.ts). Nothing else is allocated per event.
  * Clients never block the caller: a slow one only fills its own bounded queue. Batch windows
  * share one scheduler action for all clients.
  */
@@ -113,11 +114,14 @@ export class TraceHub {
     client.flush(); // replayed events need not wait for a batch window
   }
 
-  private replayer(client: TraceClient): (event: LiveEvent, pos: number) => void {
-    return (event, pos) => {
-      if (!client.matches(event)) return;
-      const json = this.ring.jsonAt(pos, event);
-      if (json !== null) client.offer(event.id, json, Buffer.byteLength(json));
+  private replayer(client: TraceClient): (retained: RetainedEvent) => void {
+    return (retained) => {
+      if (!client.matchesAll) {
+        const event = retained.event();
+        if (event === undefined || !client.matches(event)) return;
+      }
+      const json = retained.json;
+      if (json !== null) client.offer(retained.id, json, Buffer.byteLength(json));
     };
   }
 

@@ -58,6 +58,41 @@ describe("ReplayRing", () => {
     expect(serialise(bad)).toBeNull();
   });
 
+  it("keeps the JSON instead of the event once serialised, and gives the event back from it", () => {
+    const ring = new ReplayRing(3);
+    const a = { ...ev("a"), data: { n: 1 } };
+    const bad = { ...ev("b"), data: { n: 1n } };
+    ring.push(a);
+    ring.jsonAt(ring.newest, a);
+    ring.push(bad);
+    ring.jsonAt(ring.newest, bad);
+    ring.push(ev("c")); // never serialised: still the live event
+    const seen: { id: string; json: string | null; event: LiveEvent | undefined }[] = [];
+    ring.forEach((r) => seen.push({ id: r.id, json: r.json, event: r.event() }));
+    expect(seen[0]).toEqual({ id: "a", json: JSON.stringify(a), event: a });
+    expect(seen[0]!.event).not.toBe(a); // parsed back, the live object was let go
+    expect(seen[1]).toEqual({ id: "b", json: null, event: undefined });
+    expect(seen[2]!.json).toBe(JSON.stringify(ev("c")));
+  });
+
+  it("finds the events since a time by createdAt, and says whether it still holds all of them", () => {
+    const at = (id: string, createdAt: string): LiveEvent => ({ ...ev(id), createdAt });
+    const ring = new ReplayRing(2);
+    ring.push(at("a", "2026-01-01T00:00:01.000Z"));
+    ring.push(at("b", "2026-01-01T00:00:02.000Z"));
+    expect(ring.holdsSince(0)).toBe(true); // nothing evicted yet
+    ring.push(at("c", "2026-01-01T00:00:03.000Z"));
+    const since = (ms: number) => {
+      const out: string[] = [];
+      ring.forEachSince(ms, (r) => out.push(r.id));
+      return out;
+    };
+    expect(since(Date.parse("2026-01-01T00:00:03.000Z"))).toEqual(["c"]);
+    expect(since(0)).toEqual(["b", "c"]);
+    expect(ring.holdsSince(Date.parse("2026-01-01T00:00:02.000Z"))).toBe(true);
+    expect(ring.holdsSince(Date.parse("2026-01-01T00:00:01.500Z"))).toBe(false); // "a" was evicted
+  });
+
   it("reuses its slots in order across many wrap-arounds", () => {
     const ring = new ReplayRing(7);
     for (let i = 0; i < 100; i++) ring.push(ev(String(i)));
