@@ -7,41 +7,7 @@ import { MetricsRegistry } from "../../../core/testing.js";
 import { TraceClient, type TraceStats } from "./client.js";
 import type { SseConnection } from "./connection.js";
 import { TraceHub } from "./hub.js";
-import { parseFrames, type Frame } from "./test-support.js";
-
-/** A connection whose socket "fills" on demand: `block()` makes the next write return false. */
-class FakeConnection {
-  text = "";
-  blocked = false;
-  isClosed = false;
-  private fillOnNextWrite = false;
-  get writable(): boolean {
-    return !this.blocked && !this.isClosed;
-  }
-  write(frame: string): boolean {
-    if (this.isClosed) return false;
-    this.text += frame;
-    if (this.fillOnNextWrite) this.blocked = true;
-    return !this.blocked;
-  }
-  fill(): void {
-    this.fillOnNextWrite = true;
-  }
-  drain(client: TraceClient): void {
-    this.fillOnNextWrite = false;
-    this.blocked = false;
-    client.onDrain();
-  }
-  end(): void {
-    this.isClosed = true;
-  }
-  checkStall(): void {}
-  frames(): Frame[] {
-    const out: Frame[] = [];
-    parseFrames(this.text, out);
-    return out;
-  }
-}
+import { FakeConnection } from "./test-support.js";
 
 function setup(opts: { bufferEvents?: number; bufferBytes?: number; batchMaxEvents?: number; batchWindowMs?: number; replayEvents?: number; query?: string } = {}) {
   const scheduler = new VirtualTimeScheduler();

@@ -1,6 +1,6 @@
 import type { SchedulerLike, Subscription } from "rxjs";
-import type { History, LiveEvent, Logger } from "../../../core/index.js";
-import { NO_HISTORY } from "../../../core/kit.js";
+import type { History, HistoryQuery, LiveEvent, Logger } from "../../../core/index.js";
+import { compareEventIds, NO_HISTORY } from "../../../core/kit.js";
 import type { TraceClient, TraceClientHooks } from "./client.js";
 import { GAP_FRAME } from "./frames.js";
 import { LiveBuffer, replayHistory } from "./history-replay.js";
@@ -38,6 +38,12 @@ export class TraceHub {
   private readonly ring: ReplayRing;
   /** Clients whose history is being replayed: live events wait in their buffer meanwhile. */
   private readonly resuming = new Map<TraceClient, LiveBuffer>();
+  /**
+   * Clients just gone live after a history replay, with the last id their history read: this
+   * node's live read of the stream can lag the history's (it reads the same stream, later), so
+   * live events up to that id are skipped for them until the first one after it.
+   */
+  private readonly seams = new Map<TraceClient, string>();
   private readonly drainWaiters = new Map<TraceClient, () => void>();
   private flushAction: Subscription | undefined;
   private settleWaiters: (() => void)[] = [];
@@ -77,12 +83,13 @@ export class TraceHub {
   publish(event: LiveEvent): void {
     this.ring.push(event);
     if (this.resuming.size > 0) this.bufferForResuming(event);
+    if (this.seams.size > 0) this.passSeams(event.id);
     for (const w of this.watchers) w(event);
     if (this.clients.size === 0) return;
     let json: string | undefined;
     let bytes = 0;
     for (const client of this.clients) {
-      if (!client.matches(event)) continue;
+      if ((this.seams.size > 0 && this.seams.has(client)) || !client.matches(event)) continue;
       if (json === undefined) {
         const serialised = this.ring.jsonAt(this.ring.newest, event);
         if (serialised === null) return this.skipUnserialisable(event);
@@ -95,23 +102,29 @@ export class TraceHub {
 
   /**
    * Adds a client, first replaying what it missed: the ring's events after `lastEventId`, or
-   * a `gap` frame and the whole ring when that id is no longer (or never was) retained.
-   * Synchronous, so no event published meanwhile can fall between replay and live.
+   * a `gap` frame and the whole ring when that id is no longer (or never was) retained; with
+   * `sinceMs`, the ring's events created since then (a `gap` first when it has evicted some).
+   * A history behind the sink answers what the ring cannot.
+   * Synchronous, so no event published meanwhile can fall between replay and live; a replay
+   * from history is not, and the returned promise resolves once the client is live.
    */
-  attach(client: TraceClient, from: ReplayFrom, now: number): void {
+  attach(client: TraceClient, from: ReplayFrom, now: number): Promise<void> {
     // Last-Event-ID wins over since (CONTRACT 9).
     if (from.lastEventId !== undefined) {
       if (!this.ring.forEachAfter(from.lastEventId, this.replayer(client))) {
         // Not in the ring: the sink's history (JetStream behind a nats source) may have it.
-        if (this.history.available) return void this.resume(client, from.lastEventId);
+        if (this.history.available) return this.resume(client, { afterId: from.lastEventId }, () => this.gapAndRing(client, this.scheduler.now()));
         this.gapAndRing(client, now);
       }
     } else if (from.sinceMs !== undefined) {
-      if (!this.ring.holdsSince(from.sinceMs)) client.connection.write(GAP_FRAME, now);
-      this.ring.forEachSince(from.sinceMs, this.replayer(client));
+      const sinceMs = from.sinceMs;
+      // The ring does not reach back that far: the sink's history may (CONTRACT 9).
+      if (this.history.available && !this.ring.reachesBefore(sinceMs)) return this.resume(client, { since: sinceMs }, () => this.ringSince(client, sinceMs, this.scheduler.now()));
+      this.ringSince(client, sinceMs, now);
     }
     this.clients.add(client);
     client.flush(); // replayed events need not wait for a batch window
+    return Promise.resolve();
   }
 
   private replayer(client: TraceClient): (retained: RetainedEvent) => void {
@@ -125,26 +138,45 @@ export class TraceHub {
     };
   }
 
+  private ringSince(client: TraceClient, sinceMs: number, now: number): void {
+    if (!this.ring.holdsSince(sinceMs)) client.connection.write(GAP_FRAME, now);
+    this.ring.forEachSince(sinceMs, this.replayer(client));
+  }
+
   private gapAndRing(client: TraceClient, now: number): void {
     client.connection.write(GAP_FRAME, now);
     this.ring.forEach(this.replayer(client));
   }
 
-  /** Replays from history, then joins the live clients; live events meanwhile are buffered and deduplicated at the seam. */
-  private async resume(client: TraceClient, lastEventId: string): Promise<void> {
+  /**
+   * Replays from history, then joins the live clients; live events meanwhile are buffered,
+   * and deduplicated at the seam. `fallback` when the history cannot answer (the ring holds
+   * what was buffered too).
+   */
+  private async resume(client: TraceClient, from: Omit<HistoryQuery, "limit">, fallback: () => void): Promise<void> {
     const capacity = this.opts.clientBufferEvents ?? 10_000;
     const live = new LiveBuffer(capacity);
     this.resuming.set(client, live);
-    const end = await replayHistory(this.history, { afterId: lastEventId, limit: capacity }, client, live, {
+    const answered = await replayHistory(this.history, { ...from, limit: capacity }, client, live, {
       drained: (c) => this.drained(c),
       gap: (c) => c.connection.write(GAP_FRAME, this.scheduler.now()),
+      live: (lastId) => {
+        this.resuming.delete(client);
+        if (!live.flushAfter(lastId, client) && lastId !== undefined) this.seams.set(client, lastId);
+        this.clients.add(client);
+        client.flush();
+      },
     }, this.log);
     this.resuming.delete(client);
-    if (client.connection.isClosed) return;
-    if (end.ok) live.flushAfter(end.lastId, client);
-    else this.gapAndRing(client, this.scheduler.now()); // the ring holds what was buffered too
+    if (answered || client.connection.isClosed) return;
+    fallback();
     this.clients.add(client);
     client.flush();
+  }
+
+  /** Ends the seams that `id` is past (ids not comparable: past). */
+  private passSeams(id: string): void {
+    for (const [client, lastId] of this.seams) if (!(compareEventIds(id, lastId) <= 0)) this.seams.delete(client);
   }
 
   private bufferForResuming(event: LiveEvent): void {
@@ -189,6 +221,7 @@ export class TraceHub {
     this.pending.clear();
     this.clients.clear();
     this.resuming.clear();
+    this.seams.clear();
     this.watchers.clear();
     this.resolveWaiters();
   }
@@ -205,6 +238,7 @@ export class TraceHub {
 
   private remove(client: TraceClient): void {
     this.clients.delete(client);
+    this.seams.delete(client);
     this.pending.delete(client);
     this.checkSettled();
   }

@@ -243,7 +243,7 @@ export class SseSink implements Sink {
     }
     this.clients.add(client);
     // A tap has no ring: it shows what passes from now on.
-    hub.attach(client, tapped === undefined ? { lastEventId, sinceMs: query.sinceMs } : {}, now);
+    void hub.attach(client, tapped === undefined ? { lastEventId, sinceMs: query.sinceMs } : {}, now);
     this.log.debug({ filter: query.filter.conditions, lastEventId, since: query.sinceMs, outputsOf: tapped, clients: this.clients.size }, "traces stream opened");
   }
 

@@ -122,6 +122,15 @@ export class ReplayRing {
   }
 
   /**
+   * Whether the ring reaches back before `sinceMs`: its oldest event is older, so every later
+   * event this node got is in it. False for an empty ring: with a history behind the sink
+   * (JetStream), `since=` is served from there instead.
+   */
+  reachesBefore(sinceMs: number): boolean {
+    return this.size > 0 && Date.parse(this.createdAts[this.first % this.capacity]) < sinceMs;
+  }
+
+  /**
    * Calls `fn` for the retained events with `createdAt` at or after `sinceMs`, oldest first.
    * createdAt is parsed only here, on a request, never per published event.
    */

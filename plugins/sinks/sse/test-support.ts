@@ -143,3 +143,37 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
   const res = await fetch(url, { headers });
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
+
+/** An SseConnection for hub tests, whose socket "fills" on demand: after `fill()` the next write returns false. */
+export class FakeConnection {
+  text = "";
+  blocked = false;
+  isClosed = false;
+  private fillOnNextWrite = false;
+  get writable(): boolean {
+    return !this.blocked && !this.isClosed;
+  }
+  write(frame: string): boolean {
+    if (this.isClosed) return false;
+    this.text += frame;
+    if (this.fillOnNextWrite) this.blocked = true;
+    return !this.blocked;
+  }
+  fill(): void {
+    this.fillOnNextWrite = true;
+  }
+  drain(client: { onDrain(): void }): void {
+    this.fillOnNextWrite = false;
+    this.blocked = false;
+    client.onDrain();
+  }
+  end(): void {
+    this.isClosed = true;
+  }
+  checkStall(): void {}
+  frames(): Frame[] {
+    const out: Frame[] = [];
+    parseFrames(this.text, out);
+    return out;
+  }
+}
