@@ -141,4 +141,78 @@ describe("any-node resume from JetStream", () => {
     expect(page.lastId).toBe(c.seen()[8]!.id);
     await c.stop();
   });
+
+  it("since= older than the edge's tiny ring: every retained matching event from the stream, then live ones, no duplicate", async () => {
+    const c = await cluster("SINCESSE");
+    push(c.feed, 0, 30);
+    await until(() => c.seen().length === 30, "the edge saw 30");
+    const client = await StreamReader.open(`${c.url}?since=10m&type=even.n`);
+    const evens = () => c.seen().filter((e) => e.type === "even.n").map((e) => e.id);
+    await client.until((r) => r.ids().length >= 15, "15 from the stream (the ring holds 5)");
+    push(c.feed, 30, 40);
+    await until(() => c.seen().length === 40, "the edge saw 40");
+    await client.until((r) => r.ids().length >= 20, "5 live");
+    expect(client.ids()).toEqual(evens());
+    expect(client.frames.some((f) => f.event === "gap")).toBe(false);
+    client.close();
+    await c.stop();
+  });
+
+  it("since= a time: the events created at or after it, from the stream; with Last-Event-ID too, the id wins", async () => {
+    const c = await cluster("SINCETIME");
+    push(c.feed, 0, 10);
+    await until(() => c.seen().length === 10, "10 seen");
+    push(c.feed, 10, 30);
+    await until(() => c.seen().length === 30, "30 seen");
+    const t = c.seen()[10]!.createdAt;
+    const wanted = c.seen().filter((e) => Date.parse(e.createdAt) >= Date.parse(t)).map((e) => e.id);
+    const bySince = await StreamReader.open(`${c.url}?since=${encodeURIComponent(t)}`);
+    await bySince.until((r) => r.ids().length >= wanted.length, "the events since t");
+    const byId = await StreamReader.open(`${c.url}?since=10m`, { "last-event-id": c.seen()[20]!.id });
+    await byId.until((r) => r.ids().length >= 9, "the events after the id");
+    push(c.feed, 30, 31);
+    await until(() => c.seen().length === 31, "31 seen");
+    const last = c.seen()[30]!.id;
+    await bySince.until((r) => r.ids().at(-1) === last, "the live one");
+    await byId.until((r) => r.ids().at(-1) === last, "the live one");
+    expect(bySince.ids()).toEqual([...wanted, last]);
+    expect(byId.ids()).toEqual(c.seen().slice(21).map((e) => e.id));
+    bySince.close();
+    byId.close();
+    await c.stop();
+  });
+
+  it("since= older than the stream's retention gets the gap frame, then everything retained", async () => {
+    const jsm = await jetstreamManager(nats.nc);
+    await jsm.streams.add({ name: "SHORTSINCE", subjects: ["shortsince.>"], storage: "memory" as never, max_msgs: 10 });
+    const c = await cluster("SHORTSINCE", {}, "bus", null);
+    for (let k = 0; k < 25; k += 5) {
+      push(c.feed, k, k + 5);
+      await until(() => c.seen().length === k + 5, `${k + 5} seen`);
+    }
+    const client = await StreamReader.open(`${c.url}?since=10m`);
+    await client.until((r) => r.ids().length >= 10, "the retained 10");
+    expect(client.frames.map((f) => f.event).slice(0, 2)).toEqual(["ping", "gap"]);
+    expect(client.ids()).toEqual(c.seen().slice(15).map((e) => e.id));
+    client.close();
+    await c.stop();
+  });
+
+  it("since= on a stream whose messages since then were all removed gets the gap frame, then live ones", async () => {
+    const jsm = await jetstreamManager(nats.nc);
+    await jsm.streams.add({ name: "PURGED", subjects: ["purged.>"], storage: "memory" as never });
+    const c = await cluster("PURGED", {}, "bus", null);
+    push(c.feed, 0, 5);
+    await until(() => c.seen().length === 5, "5 seen");
+    await jsm.streams.purge("PURGED");
+    const client = await StreamReader.open(`${c.url}?since=10m`);
+    await client.until((r) => r.frames.some((f) => f.event === "gap"), "the gap frame");
+    push(c.feed, 5, 6);
+    await until(() => c.seen().length === 6, "6 seen");
+    await client.until((r) => r.ids().length >= 1, "the live one");
+    expect(client.frames.map((f) => f.event)).toEqual(["ping", "gap", "trace"]);
+    expect(client.ids()).toEqual([c.seen()[5]!.id]);
+    client.close();
+    await c.stop();
+  });
 });

@@ -120,7 +120,7 @@ export class NatsSource implements Source {
         startSeq = state.first_seq;
       }
       if (startSeq > state.last_seq) return { gap, events: new Observable((s) => s.complete()) };
-    } else if (state.first_seq > 1 && Date.parse(startTime!) < Date.parse(state.first_ts)) gap = true;
+    } else gap = removedSince(state, Date.parse(startTime!));
     return { gap, events: this.readRange(c, startSeq, startTime, q.limit) };
   }
 
@@ -272,6 +272,17 @@ export class NatsSource implements Source {
       };
     });
   }
+}
+
+/**
+ * Whether retention removed messages stored at or after `startMs` (by the stream's own
+ * timestamps): something was removed and the oldest one left is newer; when nothing is left,
+ * whether the last one removed was stored since then.
+ */
+function removedSince(state: { first_seq: number; messages: number; first_ts: string; last_ts: string }, startMs: number): boolean {
+  if (state.first_seq <= 1) return false;
+  if (state.messages === 0) return startMs <= Date.parse(state.last_ts);
+  return startMs < Date.parse(state.first_ts);
 }
 
 function errText(err: unknown): string {
