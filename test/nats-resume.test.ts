@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import type { LiveEvent } from "../core/index.js";
-import { sharedNatsServer } from "./support/nats-server.js";
+import { NatsServer, sharedNatsServer } from "./support/nats-server.js";
 import { collected, feeds, probes, startPipeline, until, type Run } from "./support/pipeline-run.js";
 import { StreamReader } from "../plugins/sinks/sse/test-support.js";
 import type { SseSink } from "../plugins/sinks/sse/index.js";
@@ -214,5 +215,44 @@ describe("any-node resume from JetStream", () => {
     expect(client.ids()).toEqual([c.seen()[5]!.id]);
     client.close();
     await c.stop();
+  });
+});
+
+describe("resume on a node not connected to NATS yet", () => {
+  it("waits for the connection and then serves exactly the events after the Last-Event-ID: no gap frame, no duplicate", async () => {
+    const server = await NatsServer.start();
+    try {
+      const bus = { servers: [server.url], stream: "LATE" };
+      const ingest = await startPipeline({
+        sources: { in: { type: "feed", name: "LATE-in" } },
+        sinks: { bus: { type: "nats", inputs: ["in"], ...bus, subject: "late.{type}", createStream: { storage: "file" } } },
+      });
+      push(feeds.get("LATE-in")!, 0, 20);
+      await until(() => ingest.metrics.counter("sinks.bus.published").value === 20, "20 published");
+      const nc = await connect({ servers: server.url });
+      const created = (await (await jetstreamManager(nc)).streams.info("LATE")).created;
+      await nc.close();
+      const epoch = Date.parse(created.replace(/(\.\d{3})\d+/, "$1"));
+      await ingest.pipeline.stop();
+      await server.kill("SIGKILL");
+      // The edge starts while NATS is down: its source retries in the background.
+      const edge = await startPipeline({
+        sources: { bus: { type: "nats", ...bus } },
+        sinks: {
+          live: { type: "sse", inputs: ["bus"], address: "127.0.0.1:0", replayEvents: 5, batchWindowMs: 5 },
+          seen: { type: "collect", inputs: ["bus"], name: "LATE-seen" },
+        },
+      });
+      const client = await StreamReader.open(`${sseUrl(edge)}/api/telemetry/traces/live`, { "last-event-id": `${epoch}-6` });
+      await client.connected();
+      await server.restart();
+      await client.until((r) => r.ids().length >= 14, "the 14 after seq 6");
+      expect(client.ids()).toEqual(Array.from({ length: 14 }, (_, k) => `${epoch}-${7 + k}`));
+      expect(client.frames.some((f) => f.event === "gap")).toBe(false);
+      client.close();
+      await edge.pipeline.stop();
+    } finally {
+      await server.stop();
+    }
   });
 });

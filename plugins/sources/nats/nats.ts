@@ -99,8 +99,11 @@ export class NatsSource implements Source {
 
   /** Past events of this stream for a sink downstream (any-node resume, `since=`). */
   async history(q: HistoryQuery): Promise<SourceHistory | undefined> {
-    const c = this.connected;
-    if (!c) return undefined;
+    // Not connected yet (NATS down, or the stream not there yet): answer once connected, as the
+    // live read starts only then too. Answering "unknown" now gave a gap frame, and a live read
+    // that then started at the stream's first event duplicated what the client had.
+    await this.link.ready;
+    const c = this.connected!;
     let startSeq: number | undefined;
     let startTime: string | undefined;
     if (q.afterId !== undefined) {
