@@ -66,7 +66,8 @@ describe("outputs-of and /api/pipeline on a running pipeline", () => {
   });
 
   it("GET /api/pipeline lists the components with kinds, types, inputs and live counters", async () => {
-    const body = (await (await fetch(`${base}/api/pipeline`)).json()) as { components: ComponentStats[] };
+    const body = (await (await fetch(`${base}/api/pipeline`)).json()) as { components: ComponentStats[]; tappable: string[] };
+    expect(body.tappable).toEqual(["sources.demo", "operators.smtp-only"]);
     expect(body.components.map(({ name, kind, type, inputs }) => ({ name, kind, type, inputs }))).toEqual([
       { name: "demo", kind: "source", type: "demo", inputs: [] },
       { name: "smtp-only", kind: "operator", type: "filter", inputs: ["demo"] },

@@ -122,6 +122,7 @@ export class SseSink implements Sink {
           openTraces: (res, query, lastEventId, scope) => this.openTraces(res, query, lastEventId, scope),
           openTop: (res, query, scope) => this.openTop(res, query, scope),
           pipeline: () => this.pipelineView.components(),
+          tappable: () => (this.tapComponents ? this.taps.names() : []),
           now: () => this.scheduler.now(),
           openMetrics: (res, query) => this.openMetrics(res, query),
           closing: () => void this.stop(),

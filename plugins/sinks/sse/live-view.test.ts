@@ -184,6 +184,7 @@ describe("outputs-of without a pipeline", () => {
     const res = await get(`${s.url}/api/telemetry/traces/live?outputs-of=demo`);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).details).toContain("tapComponents");
+    expect(JSON.parse((await get(`${s.url}/api/pipeline`)).body)).toEqual({ components: [], tappable: [] });
   });
 });
 

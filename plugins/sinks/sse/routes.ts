@@ -29,6 +29,8 @@ export interface RoutesContext {
   openTraces(res: ServerResponse, query: TracesQuery, lastEventId: string | undefined, scope: readonly string[] | undefined): void;
   openTop(res: ServerResponse, query: TopQuery, scope: readonly string[] | undefined): void;
   pipeline(): ComponentStats[];
+  /** Components `outputs-of` opens on this sink: none when `tapComponents` is off. */
+  tappable(): string[];
   /** The sink's clock (SCHEDULER): `since=5m` counts back from it. */
   now(): number;
   openMetrics(res: ServerResponse, query: MetricsQuery): void;
@@ -123,7 +125,7 @@ export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
     });
     app.get(PATHS.metricsToken, { onRequest: guard("api", true), schema: tokenSchema }, async () => ({ data: ctx.auth.issueToken("metrics") }));
 
-    app.get(PATHS.pipeline, { onRequest: guard("api", true) }, async () => ({ components: ctx.pipeline() }));
+    app.get(PATHS.pipeline, { onRequest: guard("api", true) }, async () => ({ components: ctx.pipeline(), tappable: ctx.tappable() }));
 
     app.get(PATHS.prometheus, { onRequest: guard("api", true) }, async (_req, reply) => {
       const text = await ctx.exporter.scrape();

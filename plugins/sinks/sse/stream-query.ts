@@ -4,8 +4,9 @@
  * each bad value is a 400 `{error, details}` naming the parameter.
  */
 import { compileFilter, fieldRefProblem, isFilterError, RESERVED_PARAMS, type FilterError, type Matcher } from "../../../core/kit.js";
+import { VIEW_PARAMS } from "./params.js";
 
-export const TRACES_PARAMS: ReadonlySet<string> = new Set([...RESERVED_PARAMS, "follow", "since", "outputs-of"]);
+export const TRACES_PARAMS: ReadonlySet<string> = new Set([...RESERVED_PARAMS, ...VIEW_PARAMS]);
 export const TOP_PARAMS: ReadonlySet<string> = new Set([...TRACES_PARAMS, "by", "top", "window", "interval"]);
 
 export interface TracesQuery {
