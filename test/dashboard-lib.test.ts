@@ -8,6 +8,23 @@ import { camelToKebab } from "../core/lib/filter/names.js";
 import { filterFromQuery, keyToParam, queryFromFilter, sameQuery, streamUrl } from "../plugins/sinks/sse/dashboard/src/lib/query.js";
 import { Ring } from "../plugins/sinks/sse/dashboard/src/lib/ring.js";
 import { EventStore, Marker } from "../plugins/sinks/sse/dashboard/src/lib/store.js";
+import {
+  DroppedLog,
+  layoutPipeline,
+  localFromSince,
+  MAX_DROPPED_RANGES,
+  parsePipeline,
+  parseTopFrame,
+  PipelineRates,
+  scopeText,
+  sinceChoice,
+  sinceFromLocal,
+  tokenScope,
+  viewFromQuery,
+  withView,
+} from "../plugins/sinks/sse/dashboard/src/lib/view.js";
+import { StreamAuth } from "../plugins/sinks/sse/auth.js";
+import { parseSince, TRACES_PARAMS } from "../plugins/sinks/sse/stream-query.js";
 
 const ev = (type: string, data: Record<string, unknown> = {}) => ({ id: "1-1", type, createdAt: "2026-11-24T11:50:00.123Z", data });
 
@@ -242,5 +259,96 @@ describe("dashboard row text", () => {
     expect(levelOf({ severity: "crit" })).toBe("error");
     expect(levelOf({ severity: "debug" })).toBe("info");
     expect(levelOf({})).toBeUndefined();
+  });
+});
+
+describe("dashboard live view parameters", () => {
+  it("reads follow, since and outputs-of beside the filters, never as key filters, and writes them back", () => {
+    const search = "?remote-ip=192.0.2.99&follow=sessionId&since=5m&outputs-of=operators.no-debug&follow=";
+    expect(viewFromQuery(search)).toEqual({ follow: "", since: "5m", outputsOf: "operators.no-debug" });
+    expect(filterFromQuery(search).keys).toEqual([{ key: "remoteIp", value: "192.0.2.99" }]);
+    const params = withView(new URLSearchParams("remote-ip=192.0.2.99"), { follow: "sessionId", since: "", outputsOf: "sources.demo" });
+    expect(params.toString()).toBe("remote-ip=192.0.2.99&follow=sessionId&outputs-of=sources.demo");
+    // The server reads every one of them as reserved, not as a key filter.
+    for (const name of ["follow", "since", "outputs-of"]) expect(TRACES_PARAMS.has(name)).toBe(true);
+  });
+
+  it("maps since to the choices, and a local date-time to an RFC 3339 time the server takes", () => {
+    expect(sinceChoice("")).toBe("");
+    expect(sinceChoice("5m")).toBe("5m");
+    expect(sinceChoice("1h")).toBe("1h");
+    expect(sinceChoice("90s")).toBe("time");
+    expect(sinceChoice("2026-11-24T11:50:00Z")).toBe("time");
+    const utc = sinceFromLocal("2026-11-24T11:50");
+    expect(utc).toMatch(/^2026-11-2[345]T\d\d:\d\d:00Z$/);
+    expect(typeof parseSince(utc!, Date.now())).toBe("number");
+    expect(localFromSince(utc!)).toBe("2026-11-24T11:50:00");
+    for (const bad of ["", "yesterday", "2026-11-24", "2026-13-45T99:99"]) expect(sinceFromLocal(bad), bad).toBeUndefined();
+    expect(localFromSince("5m")).toBe("");
+  });
+
+  it("reads the scope a server's token carries (display only), and nothing from other strings", () => {
+    const auth = new StreamAuth({ bearer: ["admin-token-0123456789"], tokenTtlSeconds: 60, reconnectGraceSeconds: 3600 }, () => 1_764_000_000_000);
+    const scoped = auth.issueToken("traces", ["domain=example.org&type=smtp.*"]);
+    expect(tokenScope(scoped)).toEqual({ scope: ["domain=example.org&type=smtp.*"], issuedAtMs: 1_764_000_000_000 });
+    expect(scopeText(tokenScope(scoped)!.scope)).toBe("domain=example.org, type=smtp.*");
+    expect(tokenScope(auth.issueToken("traces"))).toBeUndefined();
+    for (const junk of ["", "abc", "a.b", "!!!.sig"]) expect(tokenScope(junk)).toBeUndefined();
+  });
+
+  it("adds up dropped frames with their id ranges, keeping a bounded list", () => {
+    const log = new DroppedLog();
+    expect(log.add({ count: 3, fromId: "1-1", toId: "1-3" })).toEqual({ count: 3, fromId: "1-1", toId: "1-3" });
+    log.add({ count: 2 });
+    log.add({ count: 5, fromId: "2-1", toId: "2-5" });
+    expect(log.text).toBe("10 dropped (ids 1-1..2-5)");
+    expect(log.details).toBe("3: 1-1..1-3\n2\n5: 2-1..2-5");
+    expect(log.add("nonsense")).toBeUndefined();
+    expect(log.add({ count: -1 })).toBeUndefined();
+    for (let i = 0; i < 50; i++) log.add({ count: 1, fromId: `3-${i}`, toId: `3-${i}` });
+    expect(log.ranges.length).toBe(MAX_DROPPED_RANGES);
+    expect(log.text).toBe("60 dropped (ids 1-1..3-49)");
+    log.clear();
+    expect(log.text).toBe("0 dropped");
+  });
+
+  it("checks top frames", () => {
+    expect(parseTopFrame('{"by":"remoteIp","window":60,"total":3,"exact":true,"top":[{"value":"192.0.2.1","count":2},{"value":7,"count":1}]}')).toEqual({
+      by: "remoteIp",
+      window: 60,
+      total: 3,
+      exact: true,
+      top: [
+        { value: "192.0.2.1", count: 2 },
+        { value: "7", count: 1 },
+      ],
+    });
+    expect(parseTopFrame('{"by":"x","top":[],"exact":false}')?.exact).toBe(false);
+    for (const bad of ["", "[]", '{"top":[]}', '{"by":"x"}']) expect(parseTopFrame(bad)).toBeUndefined();
+  });
+
+  it("lays the pipeline out in columns by depth, one edge per input", () => {
+    const c = (name: string, kind: string, inputs: string[] = []) => ({ name, kind, type: kind, inputs, eventsIn: 0, eventsOut: 0, dropped: 0 });
+    const body = parsePipeline({
+      components: [c("syslog", "source"), c("demo", "source"), c("no-debug", "operator", ["syslog", "demo"]), c("sample", "operator", ["no-debug"]), c("live", "sink", ["sample", "demo"]), c("file", "sink", ["no-debug", "ghost"]), "junk"],
+      tappable: ["sources.syslog", 3],
+    })!;
+    expect(body.tappable).toEqual(["sources.syslog"]);
+    const layout = layoutPipeline(body.components);
+    expect(layout.columns.map((col) => col.map((x) => x.name))).toEqual([["syslog", "demo"], ["no-debug"], ["sample", "file"], ["live"]]);
+    expect(layout.edges).toContainEqual({ from: "demo", to: "live" });
+    expect(layout.edges).not.toContainEqual({ from: "ghost", to: "file" });
+    expect(layout.edges.length).toBe(6);
+    expect(parsePipeline({ nope: 1 })).toBeUndefined();
+    // A malformed answer with a loop still lays out.
+    expect(layoutPipeline([c("a", "operator", ["b"]), c("b", "operator", ["a"])]).columns.flat().length).toBe(2);
+  });
+
+  it("turns pipeline counters into rates between answers, none across a restart", () => {
+    const rates = new PipelineRates();
+    const at = (eventsIn: number, eventsOut: number) => [{ name: "demo", kind: "source", type: "demo", inputs: [], eventsIn, eventsOut, dropped: 0 }];
+    expect(rates.update(at(100, 100), 0).get("demo")).toEqual({ inPerSecond: undefined, outPerSecond: undefined });
+    expect(rates.update(at(300, 200), 2000).get("demo")).toEqual({ inPerSecond: 100, outPerSecond: 50 });
+    expect(rates.update(at(10, 10), 4000).get("demo")).toEqual({ inPerSecond: undefined, outPerSecond: undefined });
   });
 });

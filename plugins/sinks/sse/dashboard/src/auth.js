@@ -3,6 +3,8 @@
  * Credentials for a sink with `auth` (CONTRACT 4 "Auth"). EventSource cannot send headers, so
  * the page keeps the operator's Authorization header (sessionStorage: this tab only) and
  * trades it for a short-lived `?token=` at the token endpoints before every (re)connect.
+ * A page opened from a shared link has no credentials, only the link's scoped `?token=` for
+ * the traces stream (share.js): it uses that, asks for nothing, and opens nothing else.
  */
 import { byId } from "./dom.js";
 import { PATHS } from "../../paths.ts";
@@ -49,9 +51,13 @@ export async function errorDetails(res) {
 }
 
 export class Auth {
-  /** @param {boolean} required whether the server said it has auth (the page's meta tag) */
-  constructor(required) {
+  /**
+   * @param {boolean} required whether the server said it has auth (the page's meta tag)
+   * @param {string} [linkToken] the `?token=` of a shared link the page was opened with
+   */
+  constructor(required, linkToken) {
     this.required = required;
+    this.linkToken = linkToken;
     /** @type {string | undefined} kept in memory when sessionStorage is unavailable */
     this.memory = undefined;
     /** @type {Promise<void> | undefined} one dialog for both streams */
@@ -92,6 +98,9 @@ export class Auth {
    * @returns {Promise<TokenResult>}
    */
   async token(kind) {
+    if (this.linkToken !== undefined) {
+      return kind === "traces" ? { token: this.linkToken } : { status: 403, details: "a shared link opens only the events it was made for" };
+    }
     if (!this.required) return { token: undefined };
     const authorization = this.authorization;
     if (authorization === undefined) return { status: 401 };

@@ -209,9 +209,21 @@ export class EventList {
   }
 }
 
-/** The drawer with one event: its fields (each can become a key filter) and its JSON. */
+/**
+ * A data key `follow=` can name as it is: a dot would descend into objects (CONTRACT 6), so a
+ * key holding one cannot be followed from here.
+ */
+const FOLLOWABLE_KEY = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The drawer with one event: its fields (each can become a key filter, or be followed) and its JSON. */
 export class EventDetail {
-  /** @param {{ onFilterKey: (key: string, value: string) => void, onClose: () => void }} o */
+  /**
+   * @param {{
+   *   onFilterKey: (key: string, value: string) => void,
+   *   onFollowKey: (key: string, value: string) => void,
+   *   onClose: () => void,
+   * }} o
+   */
   constructor(o) {
     this.o = o;
     this.panel = byId("detail", HTMLElement);
@@ -254,9 +266,17 @@ export class EventDetail {
     this.body.replaceChildren();
     for (const [k, v] of Object.entries(event.data ?? {})) {
       const value = valueText(v, 2000);
-      const button = h("button", { type: "button", class: "ghost", "aria-label": `Filter on ${k} = ${valueText(v, 60)}`, title: "Add a key filter" }, "+");
-      button.addEventListener("click", () => this.o.onFilterKey(k, typeof v === "string" ? v : valueText(v, 500)));
-      this.body.append(h("tr", {}, h("th", { scope: "row", text: showBidiControls(k) }), h("td", { text: value }), h("td", {}, button)));
+      const asFilter = typeof v === "string" ? v : valueText(v, 500);
+      const label = `${showBidiControls(k)} = ${valueText(v, 60)}`;
+      const button = h("button", { type: "button", class: "ghost", "aria-label": `Filter on ${label}`, title: "Add a key filter" }, "+");
+      button.addEventListener("click", () => this.o.onFilterKey(k, asFilter));
+      const actions = h("td", { class: "acts" }, button);
+      if (FOLLOWABLE_KEY.test(k) && v !== null && typeof v !== "object") {
+        const follow = h("button", { type: "button", class: "ghost follow", "aria-label": `Follow ${label}`, title: `Follow ${k}: once an event matches, later events with the same ${k} show too` }, "follow");
+        follow.addEventListener("click", () => this.o.onFollowKey(k, asFilter));
+        actions.append(follow);
+      }
+      this.body.append(h("tr", {}, h("th", { scope: "row", text: showBidiControls(k) }), h("td", { text: value }), actions));
     }
     this.json.textContent = showBidiControls(JSON.stringify(event, null, 2));
     this.panel.hidden = false;

@@ -1,20 +1,29 @@
 // @ts-check
 /**
- * The filter controls: one field per endpoint parameter (`filter`, `type`, one row per key).
- * Applying puts the query in the page's address (shareable, survives a reload) and hands it
- * to the events stream, which reconnects with it.
+ * The filter controls: one field per endpoint parameter (`filter`, `type`, one row per key),
+ * with the view's controls (follow, since, outputs-of: view-controls.js). Applying puts the
+ * query in the page's address (shareable, survives a reload) and hands it to the events
+ * stream, which reconnects with it. A shared link's `token` stays in the address as it came.
  */
 import { byId, copyText, debounce, h } from "./dom.js";
 import { stripBidiControls } from "./lib/format.ts";
-import { filterFromQuery, queryFromFilter, sameQuery } from "./lib/query.ts";
+import { filterFromQuery, keyToParam, queryFromFilter, sameQuery } from "./lib/query.ts";
+import { EMPTY_VIEW, viewFromQuery, withView } from "./lib/view.ts";
 
 /** @import { FilterState, KeyFilter } from "./lib/query.ts" */
+/** @import { ViewControls } from "./view-controls.js" */
 
 /** Typing pauses this long before the filter applies (Enter applies at once). */
 const TYPING_MS = 450;
 
 export class FilterForm {
-  /** @param {{ onApply: (query: URLSearchParams) => void }} o */
+  /**
+   * @param {{
+   *   onApply: (query: URLSearchParams) => void,
+   *   view: ViewControls,
+   *   pinned: URLSearchParams,
+   * }} o pinned: parameters kept in the address whatever the controls say (a shared link's token)
+   */
   constructor(o) {
     this.o = o;
     this.form = byId("filters", HTMLFormElement);
@@ -27,8 +36,11 @@ export class FilterForm {
     this.cleaned = false;
     this.typing = debounce(() => this.apply(), TYPING_MS);
     this.set(filterFromQuery(location.search));
-    /** The query in force (what the stream uses): the link's, cleaned by set(). */
-    this.applied = queryFromFilter(this.state()).params;
+    o.view.set(viewFromQuery(location.search));
+    /** The filters in force (a shared link's scope is made of these). */
+    this.appliedFilters = queryFromFilter(this.state()).params;
+    /** The query in force (what the stream uses): the link's, cleaned by set(), with the view's parameters. */
+    this.applied = withView(this.appliedFilters, o.view.state());
 
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -42,6 +54,7 @@ export class FilterForm {
     byId("f-add-key", HTMLButtonElement).addEventListener("click", () => this.addRow({ key: "", value: "" }, true));
     byId("f-reset", HTMLButtonElement).addEventListener("click", () => {
       this.set({ filter: "", types: "", keys: [] });
+      o.view.set(EMPTY_VIEW);
       this.apply();
     });
     byId("f-copy", HTMLButtonElement).addEventListener("click", async () => {
@@ -49,6 +62,7 @@ export class FilterForm {
     });
     window.addEventListener("popstate", () => {
       this.set(filterFromQuery(location.search));
+      o.view.set(viewFromQuery(location.search));
       this.apply();
     });
   }
@@ -128,18 +142,43 @@ export class FilterForm {
     this.apply();
   }
 
+  /** From the Top panel: show only events of this type, at once. @param {string} type */
+  setTypes(type) {
+    this.types.value = type;
+    this.apply();
+  }
+
+  /**
+   * From the detail panel: follow `key` (later events with the same value show too). With no
+   * filter in force every event shows anyway, so the value becomes the filter that starts it.
+   * @param {string} key a data key
+   * @param {string} value
+   */
+  followKey(key, value) {
+    // `type`, `text` and `id` alone mean the event's own fields (CONTRACT 6).
+    this.o.view.followField(["type", "text", "id"].includes(key) ? `data.${key}` : key);
+    const state = this.state();
+    const filtering = state.filter !== "" || state.types !== "" || state.keys.some((k) => k.key !== "" && k.value !== "");
+    if (!filtering && keyToParam(key) !== undefined) this.addKeyFilter(key, value);
+    else this.apply();
+  }
+
   /** Applies the controls if they changed and are valid. */
   apply() {
-    const { params, problems } = queryFromFilter(this.state());
+    const { params: filters, problems } = queryFromFilter(this.state());
     if (problems.length > 0) {
       this.say(problems.join("; "), true);
       return;
     }
     if (this.cleaned) this.cleaned = false;
     else this.say("");
+    const params = withView(filters, this.o.view.state());
     if (sameQuery(params, this.applied)) return;
+    this.appliedFilters = filters;
     this.applied = params;
-    const search = params.toString();
+    const address = new URLSearchParams(this.o.pinned);
+    for (const [k, v] of params) address.append(k, v);
+    const search = address.toString();
     history.replaceState(history.state, "", `${location.pathname}${search ? `?${search}` : ""}${location.hash}`);
     this.o.onApply(params);
   }

@@ -1,7 +1,8 @@
 // @ts-check
-/** The always-visible status pills: both streams, gaps, drops, pause, arrival rate. */
+/** The always-visible status pills: both streams, gaps, drops, pause, arrival rate, a shared link's scope. */
 import { byId } from "./dom.js";
 import { formatNumber, formatTime } from "./lib/format.ts";
+import { DroppedLog, scopeText } from "./lib/view.ts";
 
 /** @import { StreamState } from "./stream.js" */
 
@@ -13,7 +14,8 @@ export class StatusBar {
     this.droppedPill = byId("st-dropped", HTMLElement);
     this.pausedPill = byId("st-paused", HTMLElement);
     this.ratePill = byId("st-rate", HTMLElement);
-    this.droppedTotal = 0;
+    this.scopePill = byId("st-scope", HTMLElement);
+    this.droppedLog = new DroppedLog();
     this.gaps = 0;
   }
 
@@ -43,11 +45,24 @@ export class StatusBar {
     this.gapPill.textContent = `gap ${formatTime(new Date(atMs).toISOString()).slice(0, 8)}${this.gaps > 1 ? ` (${this.gaps})` : ""}`;
   }
 
-  /** A `dropped` frame. @param {number} count */
-  dropped(count) {
-    this.droppedTotal += count;
+  /**
+   * A `dropped` frame's data (`{count, fromId, toId}`): the pill adds them up, `N dropped (ids A..B)`.
+   * @param {unknown} frame
+   * @returns {import("./lib/view.ts").DroppedRange | undefined} the range, or undefined when the frame is malformed
+   */
+  dropped(frame) {
+    const range = this.droppedLog.add(frame);
+    if (!range) return undefined;
     this.droppedPill.hidden = false;
-    this.droppedPill.textContent = `dropped ${formatNumber(this.droppedTotal)}`;
+    this.droppedPill.textContent = this.droppedLog.text;
+    this.droppedPill.title = `Events the server dropped because this page could not keep up (count: first..last id):\n${this.droppedLog.details}`;
+    return range;
+  }
+
+  /** A shared link's scope, which the server ANDs into every stream. @param {string[]} scope */
+  scope(scope) {
+    this.scopePill.hidden = false;
+    this.scopePill.textContent = `scoped: ${scopeText(scope)}`;
   }
 
   /** @param {boolean} paused @param {number} held */
@@ -64,7 +79,7 @@ export class StatusBar {
   /** The gap and dropped pills describe what the list shows: they go when it is cleared. */
   reset() {
     this.gaps = 0;
-    this.droppedTotal = 0;
+    this.droppedLog.clear();
     this.gapPill.hidden = true;
     this.droppedPill.hidden = true;
   }

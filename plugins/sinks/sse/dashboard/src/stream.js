@@ -98,6 +98,7 @@ export class LiveStream {
     const t = await this.o.auth.token(this.o.kind);
     if (gen !== this.generation) return;
     if (!("token" in t)) {
+      if (t.status === 403) return this.fail(t.details ?? "not allowed with these credentials");
       if (t.status === 401) return this.signIn(gen);
       return this.retry(gen, t.retryAfterS, t.details ?? `token endpoint answered ${t.status}`);
     }
@@ -142,6 +143,14 @@ export class LiveStream {
     }
   }
 
+  /**
+   * Retrying cannot help (a bad query, a forbidden stream): says why and waits for a change.
+   * @param {string} detail
+   */
+  fail(detail) {
+    this.setState({ phase: "failed", attempt: this.attempt, detail });
+  }
+
   /** @param {number} gen */
   async signIn(gen) {
     this.setState({ phase: "signin", attempt: this.attempt, detail: "sign in required" });
@@ -171,14 +180,15 @@ export class LiveStream {
     }
     const details = await errorDetails(res);
     if (gen !== this.generation) return;
+    if (res.status === 403) return this.fail(details ?? "not allowed with these credentials");
+    if (res.status === 401 && this.o.auth.linkToken !== undefined) {
+      return this.fail(`this shared link no longer opens the stream (${details ?? "token not accepted"}): ask for a new link`);
+    }
     if (res.status === 401) {
       if (!this.o.auth.required) return this.signIn(gen);
       return this.retry(gen, undefined, details ?? "token not accepted");
     }
-    if (res.status === 400) {
-      this.setState({ phase: "failed", attempt: this.attempt, detail: details ?? "the server rejected the query" });
-      return;
-    }
+    if (res.status === 400) return this.fail(details ?? "the server rejected the query");
     this.retry(gen, retryAfterSeconds(res), details ?? `server answered ${res.status}`);
   }
 

@@ -5,7 +5,10 @@
  * The naming rules (reserved names, kebab-case <-> camelCase) are core's own module, bundled in.
  */
 import { camelToKebab, isKebabName, kebabToCamel, RESERVED_PARAMS } from "../../../../../../core/lib/filter/names.js";
+import { VIEW_PARAMS } from "../../../params.js";
 
+/** Names that are never key filters: the endpoint's reserved ones and the live view's (lib/view.ts). */
+const NOT_KEYS: ReadonlySet<string> = new Set([...RESERVED_PARAMS, ...VIEW_PARAMS]);
 
 export interface KeyFilter {
   /** The data key as events carry it (camelCase, `remoteIp`). */
@@ -37,8 +40,8 @@ export function keyToParam(key: string): string | undefined {
 
 /**
  * Reads a query string (location.search, or the endpoint's) into the controls' state with the
- * endpoint's rules: the last of a repeated parameter wins, empty values are absent, `token`
- * and `lastEventId` are ignored.
+ * endpoint's rules: the last of a repeated parameter wins, empty values are absent, `token`,
+ * `lastEventId` and the view's parameters (`follow`, `since`, `outputs-of`: lib/view.ts) are ignored.
  */
 export function filterFromQuery(search: string | URLSearchParams): FilterState {
   const params = typeof search === "string" ? new URLSearchParams(search) : search;
@@ -49,7 +52,7 @@ export function filterFromQuery(search: string | URLSearchParams): FilterState {
     if (value === "") continue;
     if (name === "filter") state.filter = value;
     else if (name === "type") state.types = value;
-    else if (RESERVED_PARAMS.has(name)) continue;
+    else if (NOT_KEYS.has(name)) continue;
     else state.keys.push({ key: kebabToCamel(name), value });
   }
   return state;
@@ -77,7 +80,7 @@ export function queryFromFilter(state: FilterState): FilterQuery {
     const name = keyToParam(key);
     if (name === undefined) {
       problems.push(`"${key.trim().slice(0, 40)}" cannot be filtered on: the endpoint names data keys in camelCase (remoteIp) or kebab-case (remote-ip)`);
-    } else if (RESERVED_PARAMS.has(name)) {
+    } else if (NOT_KEYS.has(name)) {
       problems.push(`"${name}" is a reserved parameter, not a data key filter`);
     } else if (seen.has(name)) {
       problems.push(`"${key.trim()}" has two rows; keep one (all rows must match)`);

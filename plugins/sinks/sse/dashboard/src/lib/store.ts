@@ -17,12 +17,14 @@ export class Marker {
     /** Events dropped by the server (`dropped` frames); 0 for a gap (unknown). */
     readonly count: number,
     readonly atMs: number,
+    /** The first and last id the server dropped (`dropped` frames carry them, CONTRACT 9). */
+    readonly ids?: { fromId: string; toId: string },
   ) {}
 
   get text(): string {
     return this.kind === "gap"
       ? "gap: events were missed while disconnected (the server no longer had them)"
-      : `${this.count.toLocaleString("en-US")} event${this.count === 1 ? "" : "s"} dropped here by the server (this page fell behind)`;
+      : `${this.count.toLocaleString("en-US")} event${this.count === 1 ? "" : "s"} dropped here by the server (this page fell behind)${this.ids ? `: ids ${this.ids.fromId}..${this.ids.toId}` : ""}`;
   }
 }
 
