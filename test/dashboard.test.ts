@@ -1,7 +1,8 @@
 /**
  * The dashboard page driven in a real browser (Debian's Chromium via playwright-core) against
  * a real sse sink fed with demo mail-server traffic: what an operator does with it.
- * Screenshots go to test-artifacts/ (dashboard.png, dashboard-narrow.png).
+ * Screenshots go to test-artifacts/ (dashboard.png, dashboard-narrow.png, and one per live-view
+ * feature: dashboard-follow.png, -since, -top, -pipeline, -dropped, -share).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
@@ -12,9 +13,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LiveEvent } from "../core/index.js";
 import { hashPassword } from "../core/kit.js";
-import { createPlugin } from "../core/testing.js";
+import { createPlugin, freePort as anyFreePort } from "../core/testing.js";
 import sseDefinition, { type SseSink } from "../plugins/sinks/sse/index.js";
 import { mailTraffic } from "../plugins/sources/demo/traffic.js";
+import { startPipeline } from "./support/pipeline-run.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DASHBOARD_SRC = join(ROOT, "plugins/sinks/sse/dashboard");
@@ -63,8 +65,8 @@ interface Live {
   port: number;
   /** Pushes `n` more events at once (in chunks, letting the sink write in between). */
   burst(n: number): Promise<void>;
-  /** Pushes one event of the test's own. */
-  send(type: string, data: Record<string, unknown>): void;
+  /** Pushes one event of the test's own (created now, or at `createdAt`). */
+  send(type: string, data: Record<string, unknown>, createdAt?: string): void;
   close(): Promise<void>;
 }
 
@@ -113,9 +115,9 @@ async function startLive(options: Record<string, unknown> = {}, port?: number): 
         await new Promise((r) => setImmediate(r));
       }
     },
-    send(type, data) {
+    send(type, data, createdAt) {
       const now = Date.now();
-      input.next({ id: `${now}-${++seq}`, type, createdAt: new Date(now).toISOString(), data });
+      input.next({ id: `${now}-${++seq}`, type, createdAt: createdAt ?? new Date(now).toISOString(), data });
     },
     async close() {
       clearInterval(feed);
@@ -162,7 +164,10 @@ const scrollToRow = (page: Page, type: string) =>
 describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
   let browser: Browser;
   let context: BrowserContext | undefined;
+  /** More browser contexts of a test (a second browser opening a shared link). */
+  const others: BrowserContext[] = [];
   const lives: Live[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
     ensureBuilt();
@@ -177,6 +182,8 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
   afterEach(async () => {
     await context?.close();
     context = undefined;
+    for (const c of others.splice(0)) await c.close();
+    for (const fn of cleanups.splice(0)) await fn();
     for (const l of lives.splice(0)) await l.close();
   });
 
@@ -482,5 +489,404 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     await page.click("#tab-events");
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-narrow.png") });
     expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  /** A page in a browser context of its own (another browser: no shared sessionStorage). */
+  async function openElsewhere(url: string) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
+    others.push(ctx);
+    const page = await ctx.newPage();
+    const watch = watchErrors(page);
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
+    await page.goto(url);
+    return { page, watch, requests };
+  }
+
+  /** The data of the event in the detail drawer. */
+  const detailEvent = async (page: Page) => JSON.parse((await page.locator("#detail-json").textContent()) ?? "{}") as LiveEvent;
+  /** A button of the drawer's data row for `key`. */
+  const dataButton = (page: Page, key: string, kind: "Filter" | "Follow") =>
+    page.locator(`#detail-data tr:has(th:text-is("${key}")) ${kind === "Filter" ? 'button[aria-label^="Filter on"]' : "button.follow"}`);
+
+  it("follows a session from a clicked value (?remote-ip=192.0.2.99&follow=sessionId), and takes it away again", async () => {
+    const l = await live();
+    const { page, watch, requests } = await open(l);
+    // The first event of a session from 192.0.2.99; the rest of the session does not carry the address.
+    await expect
+      .poll(async () => {
+        l.send("follow.start", { sessionId: "s-99-a", remoteIp: "192.0.2.99", listenerId: "smtp" });
+        return page.locator('#list .row:not([hidden])[data-type="follow.start"]').count();
+      }, poll)
+      .toBeGreaterThan(0);
+    // Hold the list still to click a row (new events would move it under the pointer).
+    await page.click("#pause");
+    await settled(page);
+    await page.locator('#list .row:not([hidden])[data-type="follow.start"]').first().click();
+    await page.locator("#detail").waitFor({ state: "visible" });
+    expect((await detailEvent(page)).data.remoteIp).toBe("192.0.2.99");
+
+    // Click the address: the list filters on it; click follow on the session id: it follows sessions.
+    await dataButton(page, "remoteIp", "Filter").click();
+    await expect.poll(() => search(page), poll).toEqual({ "remote-ip": "192.0.2.99" });
+    await expect.poll(() => page.locator('#list .row:not([hidden])[data-type="follow.start"]').count(), poll).toBeGreaterThan(0);
+    await page.click("#pause");
+    await settled(page);
+    await page.locator('#list .row:not([hidden])[data-type="follow.start"]').first().click();
+    await page.locator("#detail").waitFor({ state: "visible" });
+    await dataButton(page, "sessionId", "Follow").click();
+    await expect.poll(() => search(page), poll).toEqual({ "remote-ip": "192.0.2.99", follow: "sessionId" });
+    expect(await page.inputValue("#v-follow")).toBe("sessionId");
+    await expect.poll(() => requests.some((u) => u.includes("/api/telemetry/traces/live?remote-ip=192.0.2.99&follow=sessionId")), poll).toBe(true);
+    await expect.poll(() => page.locator("#st-events").getAttribute("data-state"), poll).toBe("open");
+
+    // A whole session shows, its later events without the address too; another session's do not.
+    const session = ["follow.start", "follow.ehlo", "follow.mail-from", "follow.end"];
+    await expect
+      .poll(async () => {
+        const id = `s-99-${Math.random().toString(36).slice(2, 8)}`;
+        l.send("follow.start", { sessionId: id, remoteIp: "192.0.2.99" });
+        for (const type of session.slice(1)) l.send(type, { sessionId: id });
+        l.send("other.mail-from", { sessionId: "someone-else" });
+        const shown = new Set(await rowTypes(page));
+        return session.every((t) => shown.has(t));
+      }, poll)
+      .toBe(true);
+    expect(await rowTypes(page)).not.toContain("other.mail-from");
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-follow.png") });
+
+    // The address is the view: a reload follows again; the ✕ stops following.
+    await page.reload();
+    await expect.poll(() => page.inputValue("#v-follow"), poll).toBe("sessionId");
+    await page.click("#v-follow-clear");
+    await expect.poll(() => search(page), poll).toEqual({ "remote-ip": "192.0.2.99" });
+    expect(await page.locator("#v-follow-clear").isHidden()).toBe(true);
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  it("starts the stream from a time: live, 15 min, 1 h or a date-time reopen it with since=", async () => {
+    const l = await live();
+    const ago = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
+    l.send("since.old", { n: 1 }, ago(30));
+    l.send("since.mid", { n: 2 }, ago(10));
+    l.send("since.new", { n: 3 }, ago(2));
+    const { page, watch, requests } = await open(l, { hash: "?type=since.*" });
+    const shown = async () => new Set((await rowTypes(page)).filter((t) => t.startsWith("since.")));
+    // Live: the server's recent events (its whole ring), then new ones.
+    await expect.poll(shown, poll).toEqual(new Set(["since.old", "since.mid", "since.new"]));
+
+    await page.selectOption("#v-since", "15m");
+    await expect.poll(() => search(page), poll).toEqual({ type: "since.*", since: "15m" });
+    await expect.poll(shown, poll).toEqual(new Set(["since.mid", "since.new"]));
+    // The time decides where the stream starts, so no backfill id goes with it (an id would win).
+    const opened = requests.filter((u) => u.includes("/api/telemetry/traces/live?type=since.*&since=15m"));
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened.every((u) => !u.includes("lastEventId"))).toBe(true);
+
+    await page.selectOption("#v-since", "1h");
+    await expect.poll(() => search(page), poll).toEqual({ type: "since.*", since: "1h" });
+    await expect.poll(shown, poll).toEqual(new Set(["since.old", "since.mid", "since.new"]));
+
+    // A time: the date-time field, in the browser's local time; sent as RFC 3339 UTC.
+    await page.selectOption("#v-since", "time");
+    const local = (await page.evaluate(`(() => {
+      const d = new Date(Date.now() - 5 * 60000), p = (n) => String(n).padStart(2, "0");
+      return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds());
+    })()`)) as string;
+    await page.fill("#v-since-at", local);
+    await page.locator("#v-since-at").dispatchEvent("change");
+    await expect.poll(async () => (await search(page)).since ?? "", poll).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Math.abs(Date.parse((await search(page)).since) - (Date.now() - 5 * 60_000))).toBeLessThan(60_000);
+    await expect.poll(shown, poll).toEqual(new Set(["since.new"]));
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-since.png") });
+    // A reload keeps the time.
+    await page.reload();
+    await expect.poll(() => page.inputValue("#v-since-at"), poll).toBe(local);
+
+    await page.selectOption("#v-since", "");
+    await expect.poll(() => search(page), poll).toEqual({ type: "since.*" });
+    await expect.poll(shown, poll).toEqual(new Set(["since.old", "since.mid", "since.new"]));
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  it("shows the top values of a field with the current filters, exact or estimated, and filters on a clicked row", async () => {
+    const l = await live();
+    const { page, watch, requests } = await open(l, { hash: "?type=smtp.*" });
+    await page.click("#side-top");
+    expect(await page.locator("#top-pane").isVisible()).toBe(true);
+    // The 10 noisiest remote addresses of the last minute, exact for a demo run.
+    await expect.poll(() => page.locator("#top-table tbody tr").count(), poll).toBe(10);
+    expect(requests.some((u) => u.endsWith("/api/telemetry/top/live?type=smtp.*&by=remoteIp&top=10&window=60&interval=2"))).toBe(true);
+    expect(await page.locator("#top-caption").getAttribute("data-exact")).toBe("true");
+    expect(await page.locator("#top-caption").textContent()).toBe("exact counts");
+    const counts = (await page.locator("#top-table tbody td.num").allTextContents()).map((t) => Number(t.replace(/,/g, "")));
+    expect(counts.every((c) => c > 0)).toBe(true);
+    expect([...counts].sort((a, b) => b - a)).toEqual(counts);
+    expect(await page.locator("#top-state").textContent()).toMatch(/matching events? with remoteIp in the last 1 min$/);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-top.png") });
+    expect(decodeURIComponent((await page.evaluate("location.hash")) as string)).toContain("side=top");
+
+    // A row filters the event list on its value; the panel counts with that filter then.
+    const value = (await page.locator("#top-table tbody button.value").first().textContent())!;
+    await page.locator("#top-table tbody button.value").first().click();
+    await expect.poll(() => search(page), poll).toEqual({ type: "smtp.*", "remote-ip": value });
+    await expect.poll(() => requests.some((u) => u.includes(`/api/telemetry/top/live?type=smtp.*&remote-ip=${encodeURIComponent(value)}&by=remoteIp`)), poll).toBe(true);
+    // The window starts when the stream opens: count new events of that address.
+    await expect
+      .poll(async () => {
+        l.send("smtp.mail-from", { remoteIp: value });
+        return page.locator("#top-table tbody button.value").allTextContents();
+      }, poll)
+      .toEqual([value]);
+
+    // Another field, by keyboard; a field the server refuses says why.
+    await page.fill("#top-by", "type");
+    await page.press("#top-by", "Enter");
+    await expect
+      .poll(async () => {
+        l.send("smtp.rcpt-to", { remoteIp: value });
+        return page.locator("#top-table tbody button.value").allTextContents();
+      }, poll)
+      .toContain("smtp.rcpt-to");
+    expect((await page.locator("#top-table tbody button.value").allTextContents()).every((t) => t.startsWith("smtp."))).toBe(true);
+    watch.allow.push(/status of 400/);
+    await page.fill("#top-by", "a..b");
+    await page.press("#top-by", "Enter");
+    await expect.poll(() => page.locator("#top-state").textContent(), poll).toMatch(/^The server refused the top stream: .*a\.\.b/);
+    expect(await page.locator("#top-state").getAttribute("role")).toBe("alert");
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  it("marks the top counts as an estimate when there are more distinct values than maxTopKeys", async () => {
+    const l = await live({ maxTopKeys: 10 });
+    const { page, watch } = await open(l, { hash: "#side=top" });
+    await page.fill("#top-by", "sessionId");
+    await page.press("#top-by", "Enter");
+    await expect.poll(() => page.locator("#top-caption").getAttribute("data-exact"), poll).toBe("false");
+    expect(await page.locator("#top-caption").textContent()).toMatch(/^estimate/);
+    expect((await page.locator("#top-table tbody td.num").allTextContents()).every((t) => t.startsWith("≈"))).toBe(true);
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  it("draws the pipeline with live counters, and shows any component's output from its card or the picker", async () => {
+    const port = await anyFreePort();
+    const run = await startPipeline({
+      sources: { demo: { type: "demo", rate: 80, seed: 11 } },
+      operators: { "smtp-only": { type: "filter", inputs: ["demo"], include: { type: "smtp.*" } } },
+      sinks: { live: { type: "sse", inputs: ["smtp-only"], address: `127.0.0.1:${port}`, batchWindowMs: 50 } },
+    });
+    cleanups.push(() => run.pipeline.stop());
+    const url = `http://127.0.0.1:${port}`;
+    const { page, watch } = await open({ page: `${url}/` } as Live);
+    await expect.poll(() => rowCount(page), poll).toBeGreaterThan(5);
+    expect((await rowTypes(page)).every((t) => t.startsWith("smtp."))).toBe(true);
+    // The picker offers what this sink can tap (from /api/pipeline).
+    await expect.poll(() => page.locator("#v-outputs option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), poll).toEqual(["", "sources.demo", "operators.smtp-only"]);
+
+    await page.click("#side-pipeline");
+    await expect.poll(() => page.locator("#pipeline-columns .column").count(), poll).toBe(3);
+    expect(await page.locator("#pipeline-columns .column").evaluateAll((cs) => cs.map((c) => [...c.querySelectorAll(".node")].map((n) => n.getAttribute("data-name"))))).toEqual([["demo"], ["smtp-only"], ["live"]]);
+    expect(await page.locator("#pipeline-edges path").evaluateAll((ps) => ps.map((p) => p.getAttribute("data-edge")))).toEqual(["demo->smtp-only", "smtp-only->live"]);
+    // Each edge runs from its input's card to its reader's: side by side (right edge to left
+    // edge) when the columns fit the panel, else top to bottom (bottom edge to top edge).
+    const edgeEnds = async (edge: string) => {
+      const graph = (await page.locator("#pipeline-graph").boundingBox())!;
+      const n = (await page.locator(`#pipeline-edges path[data-edge="${edge}"]`).getAttribute("d"))!.replace(/[MC,]/g, " ").trim().split(/\s+/).map(Number);
+      return { x1: graph.x + n[0], y1: graph.y + n[1], x2: graph.x + n[6], y2: graph.y + n[7] };
+    };
+    const near = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(2);
+    const checkEdges = async () => {
+      const vertical = await page.locator("#pipeline-graph.vertical").count();
+      for (const [from, to] of [["demo", "smtp-only"], ["smtp-only", "live"]]) {
+        const a = (await page.locator(`.node[data-name="${from}"]`).boundingBox())!;
+        const b = (await page.locator(`.node[data-name="${to}"]`).boundingBox())!;
+        const e = await edgeEnds(`${from}->${to}`);
+        if (vertical) {
+          near(e.y1, a.y + a.height);
+          near(e.y2, b.y);
+          near(e.x1, a.x + a.width / 2);
+        } else {
+          near(e.x1, a.x + a.width);
+          near(e.x2, b.x);
+          near(e.y1, a.y + a.height / 2);
+        }
+      }
+      return vertical;
+    };
+    // The side panel of a 1280 px window is narrow: depths top to bottom.
+    expect(await checkEdges()).toBe(1);
+    // The counters move while the panel is shown; the filter drops what is not smtp.*.
+    const out = async (name: string) => Number(((await page.locator(`.node[data-name="${name}"] .out`).textContent()) ?? "").replace(/,/g, ""));
+    const first = await out("demo");
+    await expect.poll(() => out("demo"), poll).toBeGreaterThan(first);
+    await expect.poll(async () => Number(((await page.locator('.node[data-name="smtp-only"] .dropped').textContent()) ?? "").replace(/,/g, "")), poll).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.node[data-name="demo"] .rate').textContent(), poll).toMatch(/\/s out$/);
+    expect(await page.locator('.node[data-name="live"] button.tap').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-pipeline.png") });
+    // A wider panel (a narrow window shows it alone): columns side by side.
+    await page.setViewportSize({ width: 1000, height: 800 });
+    await page.click("#tab-metrics");
+    await expect.poll(() => page.locator("#pipeline-graph.vertical").count(), poll).toBe(0);
+    await settled(page);
+    expect(await checkEdges()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-pipeline-wide.png") });
+    await page.click("#tab-events");
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // "Show its output" on the source: the list shows what the filter keeps from the sink.
+    await page.locator('.node[data-name="demo"] button.tap').click();
+    await expect.poll(() => search(page), poll).toEqual({ "outputs-of": "sources.demo" });
+    await expect.poll(async () => (await rowTypes(page)).some((t) => !t.startsWith("smtp.")), poll).toBe(true);
+    expect(await page.inputValue("#v-outputs")).toBe("sources.demo");
+    // The picker: the operator's output is what it lets through, with the list's filters too.
+    await page.fill("#f-types", "smtp.ehlo");
+    await page.press("#f-types", "Enter");
+    await page.selectOption("#v-outputs", "operators.smtp-only");
+    await expect.poll(() => search(page), poll).toEqual({ type: "smtp.ehlo", "outputs-of": "operators.smtp-only" });
+    await expect.poll(async () => new Set(await rowTypes(page)), poll).toEqual(new Set(["smtp.ehlo"]));
+    await page.selectOption("#v-outputs", "");
+    await expect.poll(() => search(page), poll).toEqual({ type: "smtp.ehlo" });
+
+    // A component the server does not know: its 400 says which it knows.
+    watch.allow.push(/status of 400/);
+    await page.goto(`${url}/?outputs-of=operators.nope`);
+    await expect.poll(() => page.locator("#f-msg").textContent(), poll).toBe('The server rejected this filter: no component "operators.nope" to tap; known: sources.demo, operators.smtp-only');
+    expect(await page.locator("#st-events").getAttribute("data-state")).toBe("failed");
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  it("offers no component to tap when the sink's tapComponents is off, and shows the server's refusal", async () => {
+    const l = await live({ tapComponents: false });
+    const { page, watch } = await open(l, { hash: "?outputs-of=sources.demo" });
+    watch.allow.push(/status of 400/);
+    await expect.poll(() => page.locator("#f-msg").textContent(), poll).toMatch(/^The server rejected this filter: tapping components is off on this sink \(option tapComponents/);
+    expect(await page.locator("#v-outputs option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["", "sources.demo"]);
+    await page.selectOption("#v-outputs", "");
+    await expect.poll(() => rowCount(page), poll).toBeGreaterThan(0);
+    await page.click("#side-pipeline");
+    await expect.poll(() => page.locator("#pipeline-state").textContent(), poll).toBe("This sink runs outside a pipeline: no components to show.");
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  it("shows the ids of dropped events in the status bar, added up", async () => {
+    const l = await live({ clientBufferEvents: 100 });
+    const { page, watch } = await open(l);
+    await expect.poll(() => rowCount(page), poll).toBeGreaterThan(0);
+    await l.burst(30_000);
+    await page.locator("#st-dropped").waitFor({ state: "visible" });
+    const text = async () => (await page.locator("#st-dropped").textContent()) ?? "";
+    expect(await text()).toMatch(/^[\d,]+ dropped \(ids \d+-\d+\.\.\d+-\d+\)$/);
+    const [, from, to] = /\(ids (\d+-\d+)\.\.(\d+-\d+)\)/.exec(await text())!;
+    expect(Number(to.split("-")[1])).toBeGreaterThanOrEqual(Number(from.split("-")[1]));
+    expect(await page.locator("#st-dropped").getAttribute("title")).toContain(`${from}..`);
+    // A second overflow adds to the count; the first id stays.
+    const before = Number((await text()).split(" ")[0].replace(/,/g, ""));
+    await l.burst(30_000);
+    await expect.poll(async () => Number((await text()).split(" ")[0].replace(/,/g, "")), poll).toBeGreaterThan(before);
+    expect(await text()).toContain(`(ids ${from}..`);
+    // The list has a row where they were missing, with the range.
+    await page.click("#pause");
+    expect(await scrollToRow(page, "dropped")).toBe(true);
+    expect(await page.locator('#list .row:not([hidden])[data-type="dropped"]').first().textContent()).toMatch(/dropped here by the server .*: ids \d+-\d+\.\.\d+-\d+/);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-dropped.png") });
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
+
+  it("shares a scoped link: another browser sees only the scope's events, whatever filters its address adds", async () => {
+    const ADMIN = "dashboard-admin-token-0123456789";
+    const TENANT = "dashboard-tenant-token-0123456789";
+    const l = await live({ auth: { bearer: [ADMIN, { token: TENANT, scope: "domain=example.net" }] } });
+    const { page, watch, requests } = await open(l);
+    await page.locator("#login").waitFor({ state: "visible" });
+    await page.fill("#login-token", ADMIN);
+    await page.click("#login-submit");
+    await page.locator("#login").waitFor({ state: "hidden" });
+    await expect.poll(() => rowCount(page), poll).toBeGreaterThan(0);
+
+    // Without filters there is nothing to scope to.
+    await page.click("#f-share");
+    await expect.poll(() => page.locator("#f-msg").textContent(), poll).toBe("Set filters first: a shared link shows only what they match.");
+    await page.click("#f-add-key");
+    await page.fill("#f-keys .keyrow input.k", "domain");
+    await page.fill("#f-keys .keyrow input.v", "example.org");
+    await page.press("#f-keys .keyrow input.v", "Enter");
+    await expect.poll(() => search(page), poll).toEqual({ domain: "example.org" });
+    await page.click("#f-share");
+    await page.locator("#share-box").waitFor({ state: "visible" });
+    const link = await page.inputValue("#share-url");
+    expect(requests.some((u) => u.endsWith("/api/telemetry/live/tracing-token?domain=example.org"))).toBe(true);
+    const linkUrl = new URL(link);
+    expect([...linkUrl.searchParams.keys()]).toEqual(["token"]);
+    expect(link.startsWith(`${l.url}/?token=`)).toBe(true);
+    expect(link).not.toContain(ADMIN);
+    expect(await page.locator("#share-what").textContent()).toMatch(/^Shows only domain=example\.org\./);
+
+    // Another browser: no sign-in, only the scope's events; it says it is scoped.
+    const mine = { domain: "example.org" };
+    const theirs = { domain: "example.net" };
+    const a = await openElsewhere(link);
+    const narrowed = await openElsewhere(`${link}&type=tenant.*`);
+    const widened = await openElsewhere(`${link}&domain=example.net`);
+    for (const p of [a, narrowed, widened]) await expect.poll(() => p.page.locator("#st-events").getAttribute("data-state"), poll).toBe("open");
+    const marker = `m-${Date.now()}`;
+    await expect
+      .poll(async () => {
+        l.send("tenant.a", { ...mine, marker });
+        l.send("tenant.b", { ...theirs, marker });
+        return (await rowTypes(narrowed.page)).includes("tenant.a") && (await rowTypes(a.page)).includes("tenant.a");
+      }, poll)
+      .toBe(true);
+    expect(await a.page.locator("#login").isHidden()).toBe(true);
+    expect(await a.page.locator("#st-scope").textContent()).toBe("scoped: domain=example.org");
+    expect(await rowTypes(a.page)).not.toContain("tenant.b");
+    expect(new Set(await rowTypes(narrowed.page))).toEqual(new Set(["tenant.a"]));
+    expect(await narrowed.page.inputValue("#f-types")).toBe("tenant.*");
+    // The address tried to widen to the other tenant: the scope still holds, so nothing matches both.
+    expect(await rowCount(widened.page)).toBe(0);
+    expect(widened.requests.some((u) => u.includes("/api/telemetry/traces/live?domain=example.net&lastEventId=0-0&token="))).toBe(true);
+    // Every row of the scoped page is in the scope (its drawer shows the event's data).
+    await a.page.click("#pause");
+    await settled(a.page);
+    const rows = a.page.locator("#list .row:not([hidden])");
+    for (let i = 0; i < Math.min(5, await rows.count()); i++) {
+      await rows.nth(i).click();
+      expect(String((await detailEvent(a.page)).data.domain)).toContain("example.org");
+      await a.page.keyboard.press("Escape"); // the drawer covers part of the list
+      await a.page.locator("#detail").waitFor({ state: "hidden" });
+    }
+    // Nothing process-wide for a link: no metrics stream, no pipeline, no share, no sign-out.
+    expect(a.requests.some((u) => u.includes("/api/telemetry/metrics/live") || u.includes("/api/pipeline") || u.includes("metrics-token"))).toBe(false);
+    expect(await a.page.locator("#st-metrics").getAttribute("data-state")).toBe("stopped");
+    expect(await a.page.locator("#logout").isHidden()).toBe(true);
+    await a.page.click("#f-share");
+    expect(await a.page.locator("#f-msg").textContent()).toBe("This page was opened from a shared link: it cannot make new ones.");
+    // The Top panel counts within the scope too.
+    await a.page.click("#side-top");
+    await a.page.fill("#top-by", "domain");
+    await a.page.press("#top-by", "Enter");
+    await expect
+      .poll(async () => {
+        l.send("tenant.a", { ...mine, marker });
+        l.send("tenant.b", { ...theirs, marker });
+        return a.page.locator("#top-table tbody button.value").allTextContents();
+      }, poll)
+      .toContain("example.org");
+    expect((await a.page.locator("#top-table tbody button.value").allTextContents()).every((v) => v.includes("example.org"))).toBe(true);
+    await a.page.click("#side-pipeline");
+    expect(await a.page.locator("#pipeline-state").textContent()).toMatch(/^A shared link shows only the events it was made for/);
+    await a.page.click("#side-metrics");
+    await a.page.screenshot({ path: join(ARTIFACTS, "dashboard-share.png") });
+
+    // A scoped credential signed in directly: the server's 403 on the pipeline is shown as it is.
+    const t = await openElsewhere(l.page);
+    t.watch.allow.push(/status of 403/); // the browser logs the refusals the page then shows
+    await t.page.locator("#login").waitFor({ state: "visible" });
+    await t.page.fill("#login-token", TENANT);
+    await t.page.click("#login-submit");
+    await t.page.locator("#login").waitFor({ state: "hidden" });
+    await t.page.click("#side-pipeline");
+    await expect.poll(() => t.page.locator("#pipeline-state").textContent(), poll).toBe("The server answered 403: a scoped credential opens only the traces and top streams, never process-wide data");
+    await expect.poll(() => t.page.locator("#st-metrics").getAttribute("data-state"), poll).toBe("failed");
+    for (const w of [watch, a.watch, narrowed.watch, widened.watch, t.watch]) expect(w.errors).toEqual([]);
   }, 120_000);
 });

@@ -50,7 +50,7 @@ const filters = new FilterForm({
     store.clear();
     status.reset();
     list.setEmptyText("Waiting for matching events…");
-    events.restart({ backfill: !query.has("since") });
+    events.restart(query.has("since") ? { fresh: true } : { backfill: true });
     top.restart();
     refresh();
   },
@@ -79,7 +79,9 @@ const events = new LiveStream({
       if (store.addEvents(batch, Date.now()) > 0) refresh();
     },
     gap: () => {
-      store.addMarker(new Marker("gap", 0, Date.now()));
+      // Before the first event of a `since=` stream, a gap says the server's events do not reach back that far.
+      const older = events.lastEventId === undefined && filters.applied.has("since");
+      store.addMarker(new Marker(older ? "older" : "gap", 0, Date.now()));
       status.gap(Date.now());
       refresh();
     },
@@ -263,7 +265,7 @@ auth.onChange(() => {
   if (!pipeline.loaded) void pipeline.load();
 });
 
-events.restart({ backfill: !filters.applied.has("since") });
+events.restart(filters.applied.has("since") ? { fresh: true } : { backfill: true });
 if (linkToken === undefined) {
   metrics.restart();
   void loadHistory();

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The Pipeline panel: this process's components from `GET /api/pipeline` drawn as a graph,
- * one column per depth (sources, then what reads them, ... sinks), an edge per input, with
+ * one column per depth (sources, then what reads them, ... sinks), an edge per input (one row
+ * per depth instead when the columns do not fit the panel's width), with
  * live in/out/dropped counters and rates refreshed while the panel is shown. A source's or an
  * operator's card can switch the event list to its output (`outputs-of`) when this sink taps.
  */
@@ -14,6 +15,8 @@ import { layoutPipeline, parsePipeline, PipelineRates } from "./lib/view.ts";
 /** @import { PipelineComponent } from "./lib/view.ts" */
 
 const REFRESH_MS = 2000;
+/** A column's width in the CSS (card plus gap): more columns than fit, and depths go top to bottom. */
+const COLUMN_PX = 190;
 const SVG = "http://www.w3.org/2000/svg";
 
 /** The tap path of a component (`sources.demo`), when this sink can tap it. @param {PipelineComponent} c @param {string[]} tappable */
@@ -46,9 +49,13 @@ export class PipelineView {
     this.edgeList = [];
     /** @type {Map<string, HTMLElement>} */
     this.cards = new Map();
+    this.depths = 0;
     this.loaded = false;
     this.busy = false;
-    new ResizeObserver(() => this.drawEdges()).observe(this.graph);
+    new ResizeObserver(() => {
+      this.orient();
+      this.drawEdges();
+    }).observe(this.graph);
     this.columns.addEventListener("click", (e) => {
       const button = /** @type {HTMLElement} */ (e.target).closest("button");
       if (button?.dataset.tap) this.o.onTap(button.dataset.tap);
@@ -119,6 +126,7 @@ export class PipelineView {
       this.shape = shape;
       const layout = layoutPipeline(components);
       this.edgeList = layout.edges;
+      this.depths = layout.columns.length;
       this.cards.clear();
       this.columns.replaceChildren(
         ...layout.columns.map((col, i) =>
@@ -142,7 +150,14 @@ export class PipelineView {
       card.classList.toggle("dropping", c.dropped > 0);
     }
     this.at.textContent = `updated ${new Date().toLocaleTimeString()}`;
+    this.orient();
     this.drawEdges();
+  }
+
+  /** Columns side by side when they fit, otherwise one row per depth, top to bottom. */
+  orient() {
+    const width = this.graph.clientWidth;
+    if (width > 0) this.graph.classList.toggle("vertical", this.depths * COLUMN_PX > width);
   }
 
   /**
@@ -169,18 +184,26 @@ export class PipelineView {
     const box = this.graph.getBoundingClientRect();
     this.edges.setAttribute("width", String(this.graph.scrollWidth));
     this.edges.setAttribute("height", String(this.graph.scrollHeight));
+    const vertical = this.graph.classList.contains("vertical");
+    const dx = this.graph.scrollLeft - box.left;
+    const dy = this.graph.scrollTop - box.top;
     const paths = [];
     for (const { from, to } of this.edgeList) {
       const a = this.cards.get(from)?.getBoundingClientRect();
       const b = this.cards.get(to)?.getBoundingClientRect();
       if (!a || !b || a.width === 0 || b.width === 0) continue;
-      const x1 = a.right - box.left + this.graph.scrollLeft;
-      const y1 = a.top + a.height / 2 - box.top + this.graph.scrollTop;
-      const x2 = b.left - box.left + this.graph.scrollLeft;
-      const y2 = b.top + b.height / 2 - box.top + this.graph.scrollTop;
-      const mid = (x1 + x2) / 2;
       const path = document.createElementNS(SVG, "path");
-      path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
+      if (vertical) {
+        // From the bottom of the input's card to the top of its reader's.
+        const [x1, y1, x2, y2] = [a.left + a.width / 2 + dx, a.bottom + dy, b.left + b.width / 2 + dx, b.top + dy];
+        const mid = (y1 + y2) / 2;
+        path.setAttribute("d", `M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2}`);
+      } else {
+        // From the right side of the input's card to the left side of its reader's.
+        const [x1, y1, x2, y2] = [a.right + dx, a.top + a.height / 2 + dy, b.left + dx, b.top + b.height / 2 + dy];
+        const mid = (x1 + x2) / 2;
+        path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
+      }
       path.dataset.edge = `${from}->${to}`;
       paths.push(path);
     }

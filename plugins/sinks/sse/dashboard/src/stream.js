@@ -56,12 +56,14 @@ export class LiveStream {
 
   /**
    * (Re)connects now with the current query.
-   * @param {{ backfill?: boolean }} [opts] backfill: forget the position and ask for the server's retained events
+   * @param {{ backfill?: boolean, fresh?: boolean }} [opts] backfill: forget the position and ask for the
+   *   server's retained events; fresh: forget the position only (a `since=` query says where to start,
+   *   and an id would win over it)
    */
   restart(opts = {}) {
-    if (opts.backfill) {
+    if (opts.backfill || opts.fresh) {
       this.lastEventId = undefined;
-      this.backfill = true;
+      this.backfill = Boolean(opts.backfill);
     }
     this.attempt = 0;
     this.reconnectNow();

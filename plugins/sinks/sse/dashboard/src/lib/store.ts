@@ -13,7 +13,7 @@ export interface LiveEventLike {
 /** A row that is not an event: where the stream says events are missing. */
 export class Marker {
   constructor(
-    readonly kind: "gap" | "dropped",
+    readonly kind: "gap" | "older" | "dropped",
     /** Events dropped by the server (`dropped` frames); 0 for a gap (unknown). */
     readonly count: number,
     readonly atMs: number,
@@ -22,6 +22,7 @@ export class Marker {
   ) {}
 
   get text(): string {
+    if (this.kind === "older") return "gap: the server's retained events do not reach back to the since time; older ones cannot be shown";
     return this.kind === "gap"
       ? "gap: events were missed while disconnected (the server no longer had them)"
       : `${this.count.toLocaleString("en-US")} event${this.count === 1 ? "" : "s"} dropped here by the server (this page fell behind)${this.ids ? `: ids ${this.ids.fromId}..${this.ids.toId}` : ""}`;
