@@ -681,7 +681,7 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     await expect.poll(() => rowCount(page), poll).toBeGreaterThan(5);
     expect((await rowTypes(page)).every((t) => t.startsWith("smtp."))).toBe(true);
     // The picker offers what this sink can tap (from /api/pipeline).
-    await expect.poll(() => page.locator("#v-outputs option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), poll).toEqual(["", "sources.demo", "operators.smtp-only"]);
+    await expect.poll(() => page.locator("#v-outputs option").evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value)), poll).toEqual(["", "sources.demo", "operators.smtp-only"]);
 
     await page.click("#side-pipeline");
     await expect.poll(() => page.locator("#pipeline-columns .column").count(), poll).toBe(3);
@@ -760,7 +760,7 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     const { page, watch } = await open(l, { hash: "?outputs-of=sources.demo" });
     watch.allow.push(/status of 400/);
     await expect.poll(() => page.locator("#f-msg").textContent(), poll).toMatch(/^The server rejected this filter: tapping components is off on this sink \(option tapComponents/);
-    expect(await page.locator("#v-outputs option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["", "sources.demo"]);
+    expect(await page.locator("#v-outputs option").evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))).toEqual(["", "sources.demo"]);
     await page.selectOption("#v-outputs", "");
     await expect.poll(() => rowCount(page), poll).toBeGreaterThan(0);
     await page.click("#side-pipeline");
