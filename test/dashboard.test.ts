@@ -889,4 +889,19 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     await expect.poll(() => t.page.locator("#st-metrics").getAttribute("data-state"), poll).toBe("failed");
     for (const w of [watch, a.watch, narrowed.watch, widened.watch, t.watch]) expect(w.errors).toEqual([]);
   }, 120_000);
+
+  it("says so when a shared link no longer opens the stream, without asking for credentials", async () => {
+    const l = await live({ auth: { bearer: [TOKEN] } });
+    const res = await fetch(`${l.url}/api/telemetry/live/tracing-token?domain=example.org`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const token = ((await res.json()) as { data: string }).data;
+    // One character changed: what a link looks like once the server no longer accepts it.
+    const broken = token.slice(0, -1) + (token.endsWith("A") ? "B" : "A");
+    const { page, watch } = await openElsewhere(`${l.page}?token=${encodeURIComponent(broken)}`);
+    watch.allow.push(/status of 401/);
+    await expect.poll(() => page.locator("#st-events").getAttribute("data-state"), poll).toBe("failed");
+    expect(await page.locator("#st-events").getAttribute("title")).toMatch(/this shared link no longer opens the stream \(invalid token.*\): ask for a new link/);
+    expect(await page.locator("#login").isHidden()).toBe(true);
+    expect(await page.locator("#st-scope").textContent()).toBe("scoped: domain=example.org");
+    expect(watch.errors).toEqual([]);
+  }, 120_000);
 });
