@@ -519,9 +519,11 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
         return page.locator('#list .row:not([hidden])[data-type="follow.start"]').count();
       }, poll)
       .toBeGreaterThan(0);
-    // Hold the list still to click a row (new events would move it under the pointer).
+    // Hold the list still to click a row (new events would move it under the pointer); on a
+    // busy machine it may have been pushed down already: scroll to it.
     await page.click("#pause");
     await settled(page);
+    expect(await scrollToRow(page, "follow.start")).toBe(true);
     await page.locator('#list .row:not([hidden])[data-type="follow.start"]').first().click();
     await page.locator("#detail").waitFor({ state: "visible" });
     expect((await detailEvent(page)).data.remoteIp).toBe("192.0.2.99");
@@ -532,6 +534,7 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     await expect.poll(() => page.locator('#list .row:not([hidden])[data-type="follow.start"]').count(), poll).toBeGreaterThan(0);
     await page.click("#pause");
     await settled(page);
+    expect(await scrollToRow(page, "follow.start")).toBe(true);
     await page.locator('#list .row:not([hidden])[data-type="follow.start"]').first().click();
     await page.locator("#detail").waitFor({ state: "visible" });
     await dataButton(page, "sessionId", "Follow").click();
@@ -627,8 +630,11 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     expect(decodeURIComponent((await page.evaluate("location.hash")) as string)).toContain("side=top");
 
     // A row filters the event list on its value; the panel counts with that filter then.
-    const value = (await page.locator("#top-table tbody button.value").first().textContent())!;
-    await page.locator("#top-table tbody button.value").first().click();
+    // Read and click in one go: the table is redrawn with every frame.
+    const value = (await page.locator("#top-table tbody button.value").first().evaluate((b) => {
+      (b as unknown as { click(): void }).click();
+      return b.textContent;
+    }))!;
     await expect.poll(() => search(page), poll).toEqual({ type: "smtp.*", "remote-ip": value });
     await expect.poll(() => requests.some((u) => u.includes(`/api/telemetry/top/live?type=smtp.*&remote-ip=${encodeURIComponent(value)}&by=remoteIp`)), poll).toBe(true);
     // The window starts when the stream opens: count new events of that address.

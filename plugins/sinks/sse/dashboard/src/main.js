@@ -112,7 +112,8 @@ const top = new TopView({
   query: listQuery,
   onPick: (field, value) => {
     if (field === "type") filters.setTypes(value);
-    else if (keyToParam(field) !== undefined) filters.addKeyFilter(field, value);
+    // `text` and `id` alone are the event's own fields, which key filters cannot name (CONTRACT 6).
+    else if (field !== "text" && field !== "id" && keyToParam(field) !== undefined) filters.addKeyFilter(field, value);
     else filters.say(`"${field}" is not a top-level data key: the event list cannot filter on it`, true);
   },
 });
