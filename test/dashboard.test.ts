@@ -540,6 +540,8 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     await dataButton(page, "sessionId", "Follow").click();
     await expect.poll(() => search(page), poll).toEqual({ "remote-ip": "192.0.2.99", follow: "sessionId" });
     expect(await page.inputValue("#v-follow")).toBe("sessionId");
+    // A sink outside a pipeline has no component to tap: no picker to show.
+    expect(await page.locator("#v-outputs-box").isHidden()).toBe(true);
     await expect.poll(() => requests.some((u) => u.includes("/api/telemetry/traces/live?remote-ip=192.0.2.99&follow=sessionId")), poll).toBe(true);
     await expect.poll(() => page.locator("#st-events").getAttribute("data-state"), poll).toBe("open");
 
@@ -689,10 +691,11 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     // The picker offers what this sink can tap (from /api/pipeline).
     await expect.poll(() => page.locator("#v-outputs option").evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value)), poll).toEqual(["", "sources.demo", "operators.smtp-only"]);
 
+    expect(await page.locator("#v-outputs-box").isVisible()).toBe(true);
     await page.click("#side-pipeline");
     await expect.poll(() => page.locator("#pipeline-columns .column").count(), poll).toBe(3);
     expect(await page.locator("#pipeline-columns .column").evaluateAll((cs) => cs.map((c) => [...c.querySelectorAll(".node")].map((n) => n.getAttribute("data-name"))))).toEqual([["demo"], ["smtp-only"], ["live"]]);
-    expect(await page.locator("#pipeline-edges path").evaluateAll((ps) => ps.map((p) => p.getAttribute("data-edge")))).toEqual(["demo->smtp-only", "smtp-only->live"]);
+    expect(await page.locator("#pipeline-edges path[data-edge]").evaluateAll((ps) => ps.map((p) => p.getAttribute("data-edge")))).toEqual(["demo->smtp-only", "smtp-only->live"]);
     // Each edge runs from its input's card to its reader's: side by side (right edge to left
     // edge) when the columns fit the panel, else top to bottom (bottom edge to top edge).
     const edgeEnds = async (edge: string) => {

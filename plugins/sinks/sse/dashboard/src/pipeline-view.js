@@ -40,6 +40,7 @@ export class PipelineView {
     this.graph = byId("pipeline-graph", HTMLElement);
     this.columns = byId("pipeline-columns", HTMLElement);
     this.edges = /** @type {SVGSVGElement} */ (/** @type {unknown} */ (document.getElementById("pipeline-edges")));
+    this.paths = /** @type {SVGGElement} */ (/** @type {unknown} */ (document.getElementById("pipeline-paths")));
     this.rates = new PipelineRates();
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.timer = undefined;
@@ -205,8 +206,9 @@ export class PipelineView {
         path.setAttribute("d", `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`);
       }
       path.dataset.edge = `${from}->${to}`;
+      path.setAttribute("marker-end", "url(#pipeline-arrow)");
       paths.push(path);
     }
-    this.edges.replaceChildren(...paths);
+    this.paths.replaceChildren(...paths);
   }
 }

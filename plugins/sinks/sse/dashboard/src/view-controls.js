@@ -19,6 +19,8 @@ export class ViewControls {
     this.sinceAtBox = byId("v-since-at-box", HTMLElement);
     this.sinceAt = byId("v-since-at", HTMLInputElement);
     this.outputs = byId("v-outputs", HTMLSelectElement);
+    // Shown only when there is a choice: components to tap, or one the address asked for.
+    this.outputsBox = byId("v-outputs-box", HTMLElement);
     /** A since value the choices do not name (a duration from a link, `90s`): kept as it is. */
     this.sinceOther = "";
 
@@ -81,6 +83,7 @@ export class ViewControls {
   setOutputs(name) {
     if (name !== "" && ![...this.outputs.options].some((o) => o.value === name)) this.outputs.append(h("option", { value: name, text: name }));
     this.outputs.value = name;
+    this.outputsBox.hidden = this.outputs.options.length <= 1;
   }
 
   /**
