@@ -29,7 +29,11 @@ export interface ComponentStats {
   eventsIn: number;
   /** Events it passed on (a sink: events handed to it). */
   eventsOut: number;
-  /** Events it dropped on purpose or lost to its own errors. */
+  /**
+   * Events it dropped on purpose or lost: a source's `sources.<name>.dropped` metric (UDP
+   * datagrams over maxPendingEvents, a dropCounter); an operator's drops plus the events it
+   * swallowed or threw on; a sink's failed or dropped events, core's failures for it included.
+   */
   dropped: number;
 }
 

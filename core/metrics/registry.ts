@@ -126,6 +126,12 @@ export class MetricsRegistry {
     return c;
   }
 
+  /** The counter `id` when it exists, without creating it (a reader must not add metrics). */
+  existingCounter(id: string): Counter | undefined {
+    const found = this.metrics.get(id);
+    return found?.info.type === "counter" ? (found.metric as Counter) : undefined;
+  }
+
   /** Every metric's current value, ordered by id. */
   snapshot(select: (id: string) => boolean = () => true): MetricSample[] {
     const out: MetricSample[] = [];

@@ -25,6 +25,7 @@ import { DeliveryHub, carryReceipt } from "./delivery.js";
 import { SinkInput } from "./sink-input.js";
 import { HistoryRouter } from "./history.js";
 import { PipelineTaps } from "./taps.js";
+import { componentCounts } from "./counts.js";
 import type { Counter } from "../metrics/registry.js";
 import type { FileCheckpointStore } from "../state/checkpoints.js";
 
@@ -83,7 +84,7 @@ export class Pipeline {
     this.maxOperatorRestarts = options.maxOperatorRestarts ?? 1000;
     this.errors = services.metrics.counter("pipeline.errors", "Errors thrown by components");
     this.live = liveComponents(config);
-    this.services.taps.describe(config.components, this.live, (path) => this.services.delivery.operator(path));
+    this.services.taps.describe(config.components, this.live, componentCounts(this.services.delivery, services.metrics));
   }
   /** Components on a path to a sink: only they are ever subscribed. */
   private readonly live: Set<string>;

@@ -12,7 +12,7 @@ function setup() {
   const taps = new PipelineTaps();
   const components = [component("source", "in"), component("operator", "keep", ["in"]), component("operator", "dangling", ["in"]), component("sink", "out", ["keep"])];
   const ledger = { eventsIn: 5, eventsOut: 3, dropped: 2 };
-  taps.describe(components, new Set(["in", "keep", "out"]), (path) => (path === "operators.keep" ? ledger : undefined));
+  taps.describe(components, new Set(["in", "keep", "out"]), (c) => (c.path === "operators.keep" ? ledger : { dropped: 0 }));
   return { taps };
 }
 
@@ -43,7 +43,7 @@ describe("PipelineTaps (TAPS and PIPELINE)", () => {
     expect(taps.components()[0]).toMatchObject({ name: "in", kind: "source", eventsIn: 4, eventsOut: 4, dropped: 0 });
   });
 
-  it("takes an operator's counters from its delivery ledger", () => {
+  it("takes the counters it is given (an operator's from its delivery ledger)", () => {
     const { taps } = setup();
     expect(taps.components().map(({ name, eventsIn, eventsOut, dropped }) => [name, eventsIn, eventsOut, dropped])).toEqual([
       ["in", 0, 0, 0],

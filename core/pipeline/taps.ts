@@ -3,12 +3,7 @@ import type { LiveEvent } from "../event.js";
 import type { ComponentConfig } from "../config/model.js";
 import type { ComponentStats, ComponentTaps, PipelineView } from "../taps.js";
 
-/** What a component's counters come from: operators have the delivery ledger's, the rest count here. */
-export interface OperatorCounts {
-  eventsIn: number;
-  eventsOut: number;
-  dropped: number;
-}
+import type { ComponentCounts } from "./counts.js";
 
 interface Point {
   readonly config: ComponentConfig;
@@ -27,15 +22,14 @@ interface Point {
  */
 export class PipelineTaps implements ComponentTaps, PipelineView {
   private readonly points = new Map<string, Point>();
-  private ledgerOf: (path: string) => OperatorCounts | undefined = () => undefined;
+  private countsOf: (c: ComponentConfig) => ComponentCounts = () => ({ dropped: 0 });
 
   /**
    * Declares the pipeline's components (in config order); `live`: on a path to a sink, hence
-   * wired; `ledger`: an operator's delivery counters (looked up when read: they exist only once
-   * the operator was created).
+   * wired; `counts`: the counters kept elsewhere (core/pipeline/counts.ts), read when asked.
    */
-  describe(components: readonly ComponentConfig[], live: ReadonlySet<string>, ledger: (path: string) => OperatorCounts | undefined): void {
-    this.ledgerOf = ledger;
+  describe(components: readonly ComponentConfig[], live: ReadonlySet<string>, counts: (c: ComponentConfig) => ComponentCounts): void {
+    this.countsOf = counts;
     for (const c of components) this.points.set(c.path, { config: c, passed: 0, subject: new Subject(), live: live.has(c.name) });
   }
 
@@ -69,15 +63,15 @@ export class PipelineTaps implements ComponentTaps, PipelineView {
 
   components(): ComponentStats[] {
     return [...this.points.values()].map(({ config: c, passed }) => {
-      const ledger = c.kind === "operator" ? this.ledgerOf(c.path) : undefined;
+      const counts = this.countsOf(c);
       return {
-      name: c.name,
-      kind: c.kind,
-      type: c.type,
-      inputs: [...c.inputs],
-      eventsIn: ledger ? ledger.eventsIn : passed,
-      eventsOut: ledger ? ledger.eventsOut : passed,
-      dropped: ledger ? ledger.dropped : 0,
+        name: c.name,
+        kind: c.kind,
+        type: c.type,
+        inputs: [...c.inputs],
+        eventsIn: counts.eventsIn ?? passed,
+        eventsOut: counts.eventsOut ?? passed,
+        dropped: counts.dropped,
       };
     });
   }
