@@ -82,10 +82,12 @@ export class OperatorLedger implements EventCounter {
 }
 
 /**
- * Per sink: events it failed (its own `fail`, or core's when it threw on one or stopped
+ * Per sink: events it was handed, events it failed (its own `fail`, or core's when it threw on one or stopped
  * consuming) and events it dropped on purpose (`drop`), for the pipeline's live counters.
  */
 export class SinkLedger {
+  /** Events core handed to it (counted by the pipeline). */
+  eventsIn = 0;
   failed = 0;
   dropped = 0;
   constructor(readonly path: string) {}
