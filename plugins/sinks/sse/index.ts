@@ -25,7 +25,6 @@ import {
 } from "../../../core/index.js";
 import { isLoopback, parseAddress, type FilterError, type Matcher } from "../../../core/kit.js";
 import { StreamAuth } from "./auth.js";
-import { followFilter } from "./follow.js";
 import { MetricsHistory } from "./metrics-history.js";
 import { toStalwartEvent } from "./stalwart/event.js";
 import { compileStalwartFilter } from "./stalwart/filter.js";
@@ -172,11 +171,9 @@ export class SseSink implements Sink {
     ]);
   }
 
-  /** Stalwart's filters, following `spanId` (or `follow=`) per client: a fresh state per request. */
+  /** Stalwart's filters (their span following is the selection's, see followField). */
   private stalwartFilter(params: URLSearchParams): Matcher {
-    const { filter, follow } = compileStalwartFilter(params);
-    const bounds = { maxFollowed: this.opts.maxFollowed, followSeconds: this.opts.followSeconds };
-    return followFilter(filter, follow ?? this.opts.follow ?? "spanId", bounds, () => this.scheduler.now());
+    return compileStalwartFilter(params);
   }
 
   private unavailable(): string | undefined {
@@ -198,10 +195,13 @@ export class SseSink implements Sink {
     };
   }
 
-  /** The client's selection: its filters, the credential's scope, and following (CONTRACT 9). */
-  private selectionOf(query: TracesQuery, scope: readonly string[] | undefined) {
-    // In compat mode Stalwart's filter already follows spans (stalwartFilter).
-    const field = this.opts.compat === "stalwart" ? undefined : (query.follow ?? this.opts.follow);
+  /** The field a traces request follows: its own `follow=`, else the sink's, else in compat mode Stalwart's `spanId`. */
+  private followField(query: TracesQuery): string | undefined {
+    return query.follow ?? this.opts.follow ?? (this.opts.compat === "stalwart" ? "spanId" : undefined);
+  }
+
+  /** The client's selection: its filters, the credential's scope, and following `field` (CONTRACT 9). */
+  private selectionOf(query: TracesQuery, scope: readonly string[] | undefined, field: string | undefined) {
     return selection(
       {
         filter: query.filter,
@@ -219,7 +219,7 @@ export class SseSink implements Sink {
     const connection = new SseConnection(res, this.opts.stallTimeoutMs);
     const client = new TraceClient(
       connection,
-      this.selectionOf(query, scope),
+      this.selectionOf(query, scope, this.followField(query)),
       { bufferEvents: this.opts.clientBufferEvents, bufferBytes: this.opts.clientBufferBytes, batchMaxEvents: this.opts.batchMaxEvents, pingIntervalMs: this.opts.pingIntervalMs },
       this.stats,
       hub.hooks,
@@ -250,7 +250,7 @@ export class SseSink implements Sink {
   private openTop(res: ServerResponse, query: TopQuery, scope: readonly string[] | undefined): void {
     const tapped = query.outputsOf === undefined ? undefined : this.taps.resolve(query.outputsOf);
     const connection = new SseConnection(res, this.opts.stallTimeoutMs);
-    const client = new TopClient(connection, this.selectionOf({ ...query, follow: undefined }, scope), query, this.opts.maxTopKeys, this.scheduler, this.opts.pingIntervalMs);
+    const client = new TopClient(connection, this.selectionOf(query, scope, undefined), query, this.opts.maxTopKeys, this.scheduler, this.opts.pingIntervalMs);
     let unwatch: (() => void) | undefined;
     const opened = connection.open(
       {

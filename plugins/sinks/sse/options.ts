@@ -73,7 +73,7 @@ export const SseOptions = z.strictObject({
     .default(30)
     .describe("Seconds between frames on the metrics stream when the request has no `interval` (default 30, 1 to 86400)."),
   follow: FieldRef.optional().describe(
-    `Default \`follow=\` field for traces requests that give none (span stickiness: once an event passes a client's filters, later events with the same value of this field pass too), e.g. "sessionId"; ${FIELD_REF_HELP}. Default: absent, no following.`,
+    `Default \`follow=\` field for traces requests that give none (span stickiness: once an event passes a client's filters, later events with the same value of this field pass too), e.g. "sessionId"; ${FIELD_REF_HELP}. Default: absent, no following (with \`compat: "stalwart"\`: "spanId", as Stalwart does).`,
   ),
   followSeconds: z
     .number()

@@ -67,6 +67,32 @@ describe("with compat: \"stalwart\"", () => {
   });
 });
 
+describe("following in compat mode (Stalwart's span stickiness)", () => {
+  it("follows spanId by default: the rest of a matched session passes, other sessions do not", async () => {
+    const s = await sink({ compat: "stalwart" });
+    const r = await open(`${s.url}/api/telemetry/traces/live?remote-ip=192.0.2.99`);
+    await r.connected();
+    s.input.next(make("smtp.rcpt-to", { sessionId: "s1", to: "x@example.org" })); // before the match
+    s.input.next(make("smtp.connection-start", { sessionId: "s1", remoteIp: "192.0.2.99" }));
+    s.input.next(make("smtp.mail-from", { sessionId: "s2", from: "b@example.org" }));
+    s.input.next(make("smtp.mail-from", { sessionId: "s1", from: "a@example.org" }));
+    await r.until((x) => x.events().length === 2, "the session");
+    expect(r.events().map((e) => e.data.spanId)).toEqual(["s1", "s1"]);
+    expect(r.events()[1].data.from).toBe("a@example.org");
+  });
+
+  it("a request's follow= replaces spanId", async () => {
+    const s = await sink({ compat: "stalwart" });
+    const r = await open(`${s.url}/api/telemetry/traces/live?remote-ip=192.0.2.99&follow=from`);
+    await r.connected();
+    s.input.next(make("smtp.mail-from", { sessionId: "s1", remoteIp: "192.0.2.99", from: "a@example.org" }));
+    s.input.next(make("smtp.rcpt-to", { sessionId: "s1", to: "x@example.org" })); // same span, not followed now
+    s.input.next(make("smtp.mail-from", { sessionId: "s2", from: "a@example.org" }));
+    await r.until((x) => x.events().length === 2, "the followed sender");
+    expect(r.events().map((e) => e.data.spanId)).toEqual(["s1", "s2"]);
+  });
+});
+
 describe("cors", () => {
   it("only listed origins get Access-Control-Allow-Origin; preflights answer 204", async () => {
     const s = await sink({ cors: ["https://a.example"] });
