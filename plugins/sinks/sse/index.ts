@@ -92,7 +92,7 @@ export class SseSink implements Sink {
     this.clients = new ClientSet(opts, scheduler, metrics.gauge("sse.clients", "Open SSE streams (events and metrics)"));
     this.exporter = new PrometheusExporter(metrics);
     this.history = new MetricsHistory(opts, metrics, scheduler);
-    if (opts.compat === "stalwart") this.login = new StalwartLogin(opts.loginTokenSeconds, () => scheduler.now());
+    if (opts.compat === "stalwart") this.login = new StalwartLogin(opts.loginTokenSeconds, () => scheduler.now(), opts.auth?.tokenKey);
     this.stats = {
       dropped: metrics.counter("sse.dropped", "Events dropped from slow SSE clients' full queues (counted per client)"),
       sent: metrics.counter("sse.events-sent", "Events written to SSE clients (counted per client)"),

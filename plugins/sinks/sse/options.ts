@@ -128,7 +128,7 @@ export const SseOptions = z.strictObject({
     .min(60)
     .max(86_400)
     .default(3600)
-    .describe('Seconds an access token from WebAdmin\'s login (/auth/token, `compat: "stalwart"`) is accepted as a bearer (default 3600, 60 to 86400).'),
+    .describe('Seconds an access token from WebAdmin\'s login (/auth/token, `compat: "stalwart"`) is accepted as a bearer (default 3600, 60 to 86400). Signed with a key derived from `auth.tokenKey` when set, so they survive restarts and hold on every node sharing it; else a random key per process.'),
   cors: CorsOption,
   tls: HttpsFilesOption.optional().describe("Serve HTTPS instead of HTTP on `address` (streams, /metrics and the dashboard). Default: plain HTTP."),
 });

@@ -276,6 +276,17 @@ describe("WebAdmin's login", () => {
     expect(login.accepts(accessToken)).toBe(false);
   });
 
+  it("tokens signed with a tokenKey are accepted by every login sharing it, and only by those", () => {
+    const now = 1_000_000;
+    const key = "k".repeat(32);
+    const tokenOf = (login: StalwartLogin) => (login.exchange(`grant_type=authorization_code&code=${login.issueCode().code}`) as { access_token: string }).access_token;
+    const token = tokenOf(new StalwartLogin(3600, () => now, key));
+    expect(new StalwartLogin(3600, () => now, key).accepts(token)).toBe(true); // a restart, or another node
+    expect(new StalwartLogin(3600, () => now, "j".repeat(32)).accepts(token)).toBe(false);
+    expect(new StalwartLogin(3600, () => now).accepts(token)).toBe(false);
+    expect(new StalwartLogin(3600, () => now, key).accepts(tokenOf(new StalwartLogin(3600, () => now)))).toBe(false);
+  });
+
   it("codes expire after 60 s and are bounded", () => {
     let now = 0;
     const login = new StalwartLogin(60, () => now);

@@ -1,5 +1,6 @@
 /** The compat hooks in a running sse sink, and what stays as it was without `compat`. */
 import { afterEach, describe, expect, it } from "vitest";
+import { hashPassword } from "../../../../core/kit.js";
 import { createPlugin } from "../../../../core/testing.js";
 import sseDefinition from "../index.js";
 import { eventMaker, get, runSink, StreamReader, type RunningSink } from "../test-support.js";
@@ -90,6 +91,36 @@ describe("following in compat mode (Stalwart's span stickiness)", () => {
     s.input.next(make("smtp.mail-from", { sessionId: "s2", from: "a@example.org" }));
     await r.until((x) => x.events().length === 2, "the followed sender");
     expect(r.events().map((e) => e.data.spanId)).toEqual(["s1", "s2"]);
+  });
+});
+
+describe("WebAdmin's login tokens", () => {
+  const basic = `Basic ${Buffer.from("admin:secret-pw").toString("base64")}`;
+  async function loginToken(url: string): Promise<string> {
+    const code = ((await (await fetch(`${url}/api/oauth`, { method: "POST", headers: { authorization: basic, "content-type": "application/json" }, body: "{}" })).json()) as { data: { code: string } }).data.code;
+    const grant = await fetch(`${url}/auth/token`, { method: "POST", headers: { "content-type": "text/plain" }, body: `grant_type=authorization_code&code=${encodeURIComponent(code)}` });
+    return ((await grant.json()) as { access_token: string }).access_token;
+  }
+  const traces = (url: string, token: string) => get(`${url}/api/telemetry/live/tracing-token`, { authorization: `Bearer ${token}` });
+
+  it("with auth.tokenKey, hold across a restart of the sink; without it, die with it", async () => {
+    const auth = { basic: [{ user: "admin", passwordHash: await hashPassword("secret-pw") }] };
+    const tokenKey = "a-shared-token-key-of-32-bytes-or-more";
+    const first = await sink({ compat: "stalwart", auth: { ...auth, tokenKey } });
+    const token = await loginToken(first.url);
+    expect((await traces(first.url, token)).status).toBe(200);
+    await first.close();
+    const restarted = await sink({ compat: "stalwart", auth: { ...auth, tokenKey } });
+    expect((await traces(restarted.url, token)).status).toBe(200);
+    const otherKey = await sink({ compat: "stalwart", auth: { ...auth, tokenKey: tokenKey.replace("shared", "others") } });
+    expect((await traces(otherKey.url, token)).status).toBe(401);
+
+    const keyless = await sink({ compat: "stalwart", auth });
+    const keylessToken = await loginToken(keyless.url);
+    expect((await traces(keyless.url, keylessToken)).status).toBe(200);
+    await keyless.close();
+    const keylessAgain = await sink({ compat: "stalwart", auth });
+    expect((await traces(keylessAgain.url, keylessToken)).status).toBe(401);
   });
 });
 
