@@ -146,7 +146,7 @@ export class SseSink implements Sink {
     return new Promise<void>((resolve, reject) => {
       this.endConsume = resolve;
       this.input = events.subscribe({
-        next: (e) => this.hub.publish(this.login ? toStalwartEvent(e) : e),
+        next: (e) => this.hub.publish(this.shaped(e)),
         // The input is over either way: what clients have queued still goes out.
         error: (err) => void this.hub.settle().then(() => reject(err)),
         complete: () => void this.hub.settle().then(() => resolve()),
@@ -163,6 +163,11 @@ export class SseSink implements Sink {
     this.hub.close();
     for (const path of this.tapHubs.keys()) this.releaseTap(path, true); // deleting the visited key is safe
     this.endConsume?.();
+  }
+
+  /** What clients see of an event, from the input or a tap alike: in compat mode, WebAdmin's shape. */
+  private shaped(e: LiveEvent): LiveEvent {
+    return this.login ? toStalwartEvent(e) : e;
   }
 
   private addressTaken(): PluginProblems {
@@ -267,7 +272,7 @@ export class SseSink implements Sink {
     if (!opened) return;
     if (tapped === undefined) unwatch = this.hub.watch((e) => client.observe(e));
     else {
-      const sub = this.taps.tap(tapped).subscribe((e) => client.observe(e));
+      const sub = this.taps.tap(tapped).subscribe((e) => client.observe(this.shaped(e)));
       unwatch = () => sub.unsubscribe();
     }
     this.clients.add(client);
@@ -281,7 +286,7 @@ export class SseSink implements Sink {
     if (!entry) {
       // No replay: a tap shows what passes from now on (the ring holds the sink's input only).
       const hub = new TraceHub({ batchWindowMs: this.opts.batchWindowMs, replayEvents: 0 }, this.scheduler, this.log);
-      entry = { hub, input: this.taps.tap(path).subscribe((e) => hub.publish(e)) };
+      entry = { hub, input: this.taps.tap(path).subscribe((e) => hub.publish(this.shaped(e))) };
       this.tapHubs.set(path, entry);
     }
     return entry.hub;

@@ -5,6 +5,8 @@ import { createPlugin } from "../../../../core/testing.js";
 import sseDefinition from "../index.js";
 import { eventMaker, get, runSink, StreamReader, type RunningSink } from "../test-support.js";
 import { until } from "../../../../test/support/until.js";
+import { feeds, startPipeline } from "../../../../test/support/pipeline-run.js";
+import { freePort } from "../../../../core/testing.js";
 import { decodeTraceFrame } from "./webadmin-decoder.js";
 
 const running: RunningSink[] = [];
@@ -121,6 +123,30 @@ describe("WebAdmin's login tokens", () => {
     await keyless.close();
     const keylessAgain = await sink({ compat: "stalwart", auth });
     expect((await traces(keylessAgain.url, keylessToken)).status).toBe(401);
+  });
+});
+
+describe("outputs-of in compat mode", () => {
+  it("a tapped component's events come in the shape WebAdmin decodes, under Stalwart's filters", async () => {
+    const port = await freePort();
+    const run = await startPipeline({
+      sources: { feed: { type: "feed", name: "compat-tap" } },
+      operators: { none: { type: "filter", inputs: ["feed"], include: { type: "nothing.*" } } },
+      sinks: { live: { type: "sse", inputs: ["none"], address: `127.0.0.1:${port}`, compat: "stalwart", batchWindowMs: 5 } },
+    });
+    try {
+      const r = await open(`http://127.0.0.1:${port}/api/telemetry/traces/live?outputs-of=feed&remote-ip=192.0.2.7`);
+      await r.connected();
+      feeds.get("compat-tap")!.push([
+        { type: "smtp.connection-start", data: { remoteIp: "192.0.2.7", sessionId: "s1", custom: { a: 1 } } },
+        { type: "smtp.connection-start", data: { remoteIp: "198.51.100.1" } },
+      ]);
+      await r.until((x) => x.events().length === 1, "the tapped event");
+      for (const f of r.frames.filter((f) => f.event === "trace")) decodeTraceFrame(f.data);
+      expect(r.events()[0]).toMatchObject({ data: { remoteIp: "192.0.2.7", spanId: "s1" }, details: 'custom={"a":1}' });
+    } finally {
+      await run.pipeline.stop();
+    }
   });
 });
 
