@@ -1,12 +1,11 @@
 /** The compat hooks in a running sse sink, and what stays as it was without `compat`. */
 import { afterEach, describe, expect, it } from "vitest";
 import { hashPassword } from "../../../../core/kit.js";
-import { createPlugin } from "../../../../core/testing.js";
+import { createPlugin, freePort } from "../../../../core/testing.js";
 import sseDefinition from "../index.js";
 import { eventMaker, get, runSink, StreamReader, type RunningSink } from "../test-support.js";
 import { until } from "../../../../test/support/until.js";
 import { feeds, startPipeline } from "../../../../test/support/pipeline-run.js";
-import { freePort } from "../../../../core/testing.js";
 import { decodeTraceFrame } from "./webadmin-decoder.js";
 
 const running: RunningSink[] = [];
