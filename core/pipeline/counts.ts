@@ -10,17 +10,18 @@ export interface ComponentCounts {
   dropped: number;
 }
 
+const NONE: ComponentCounts = { eventsIn: 0, eventsOut: 0, dropped: 0 };
+
 /**
  * Reads the delivery ledgers, which count each event once, when asked (they exist only once
  * their component was created). A source's events in and out are the events it produced; an
  * operator's events in are its inputs' out; a sink's out are the events it took and neither
- * failed nor dropped (delivered or still in flight), so in = out + dropped. `dropped` of a source is its own `sources.<name>.dropped` metric (UDP
- * datagrams over maxPendingEvents, a `dropCounter`); of an operator, what it dropped on
- * purpose plus what settled as lost on its account (swallowed, thrown on); of a sink, what it
- * failed (itself, or core when it threw or stopped consuming) or dropped on purpose.
+ * failed nor dropped (delivered or still in flight), so in = out + dropped.
+ * `dropped` of a source is its own `sources.<name>.dropped` metric (UDP datagrams over
+ * maxPendingEvents, a `dropCounter`); of an operator, what it dropped on purpose plus what
+ * settled as lost on its account (swallowed, thrown on); of a sink, what it failed (itself, or
+ * core when it threw or stopped consuming) or dropped on purpose.
  */
-const NONE: ComponentCounts = { eventsIn: 0, eventsOut: 0, dropped: 0 };
-
 export function componentCounts(delivery: DeliveryHub, metrics: MetricsRegistry): (c: ComponentConfig) => ComponentCounts {
   return (c) => {
     if (c.kind === "operator") {
