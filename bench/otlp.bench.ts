@@ -10,19 +10,11 @@
  * Run: `npm run bench:otlp`.
  */
 import "reflect-metadata";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Subscription } from "rxjs";
-import { createPlugin, type Services } from "../core/testing.js";
 import otlp, { type OtlpSource } from "../plugins/sources/otlp/index.js";
 import { OtlpSchema } from "../plugins/sources/otlp/schema.js";
 import webhook, { type WebhookSource } from "../plugins/sources/webhook/index.js";
-import type { Source } from "../core/index.js";
+import { ROUNDS, SECONDS, bestOfRounds, fmt, runBench, runWrk, startCountedSource, writePostScript } from "./wrk.js";
 
-const SECONDS = Math.min(60, Math.max(1, Number(process.env.BENCH_SECONDS ?? 5)));
-const ROUNDS = Math.min(10, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)));
 const RECORDS = 512;
 const CONNECTIONS = 4;
 
@@ -69,41 +61,6 @@ function cases(): Case[] {
   ];
 }
 
-interface WrkResult {
-  requestsPerSec: number;
-  non2xx: number;
-  latency: string;
-}
-
-function runWrk(url: string, script: string, seconds: number): Promise<WrkResult> {
-  return new Promise((resolve, reject) => {
-    const wrk = spawn("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", script, url], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    wrk.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    wrk.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    wrk.on("error", (err: NodeJS.ErrnoException) => reject(err.code === "ENOENT" ? new Error("wrk not found: install it (apt-get install -y wrk)") : err));
-    wrk.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out}`));
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
-      const p99 = /99%\s+(\S+)/.exec(out);
-      const avg = /Latency\s+(\S+)/.exec(out);
-      resolve({ requestsPerSec: rps ? Number(rps[1]) : NaN, non2xx: non2xx ? Number(non2xx[1]) : 0, latency: `avg ${avg?.[1] ?? "?"} p99 ${p99?.[1] ?? "?"}` });
-    });
-  });
-}
-
-function writeScript(dir: string, c: Case): string {
-  const bodyFile = join(dir, `${c.key}.body`);
-  writeFileSync(bodyFile, c.body);
-  const script = join(dir, `${c.key}.lua`);
-  writeFileSync(
-    script,
-    ['wrk.method = "POST"', `local f = assert(io.open("${bodyFile}", "rb"))`, 'wrk.body = f:read("*a")', "f:close()", `wrk.headers["Content-Type"] = "${c.contentType}"`, ""].join("\n"),
-  );
-  return script;
-}
-
 interface Target {
   url: string;
   taken(): number;
@@ -113,23 +70,12 @@ interface Target {
 async function start(c: Case): Promise<Target> {
   // Room for several batches in flight, so the figure is ingest speed, not 429s.
   const options = { address: "127.0.0.1:0", maxPendingEvents: RECORDS * 16 };
-  const { plugin, services } = c.key === "ndjson" ? createPlugin(webhook, { ...options, maxBodyBytes: 4 * 1024 * 1024 }) : createPlugin(otlp, options);
-  const source = plugin as Source;
-  await source.start!();
-  const problems = await services.http.listenAll();
-  if (problems.length) throw new Error(problems.map((p) => p.message).join("; "));
-  let taken = 0;
-  const sub: Subscription = source.events().subscribe(() => taken++);
-  const base = c.key === "ndjson" ? (source as WebhookSource).url()! : (source as OtlpSource).url()! + c.path;
-  return {
-    url: base,
-    taken: () => taken,
-    close: async () => {
-      sub.unsubscribe();
-      await source.stop?.();
-      await (services as Services).http.closeAll();
-    },
-  };
+  if (c.key === "ndjson") {
+    const s = await startCountedSource<WebhookSource>(webhook, { ...options, maxBodyBytes: 4 * 1024 * 1024 });
+    return { url: s.source.url()!, taken: s.taken, close: s.close };
+  }
+  const s = await startCountedSource<OtlpSource>(otlp, options);
+  return { url: s.source.url()! + c.path, taken: s.taken, close: s.close };
 }
 
 interface Result {
@@ -143,13 +89,13 @@ interface Result {
 
 async function runCase(c: Case, dir: string): Promise<Result> {
   const target = await start(c);
-  const script = writeScript(dir, c);
+  const script = writePostScript(dir, c.key, c.body, c.contentType);
   try {
-    await runWrk(target.url, script, 1);
+    await runWrk(target.url, script, 1, CONNECTIONS);
     const before = target.taken();
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
-    const r = await runWrk(target.url, script, SECONDS);
+    const r = await runWrk(target.url, script, SECONDS, CONNECTIONS);
     const d = process.cpuUsage(cpu);
     const secs = Number(process.hrtime.bigint() - started) / 1e9;
     const taken = target.taken() - before;
@@ -166,8 +112,6 @@ async function runCase(c: Case, dir: string): Promise<Result> {
   }
 }
 
-const fmt = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0)).padStart(7);
-
 function print(r: Result): void {
   console.log(
     `${r.name.padEnd(30)} ${fmt(r.requestsPerSec)} req/s ${fmt(r.recordsPerSec)} records/s  non-2xx ${r.non2xx}  latency ${r.latency}` +
@@ -175,30 +119,12 @@ function print(r: Result): void {
   );
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "livetap-otlp-bench-"));
-  const only = process.env.BENCH_CASE;
-  const selected = cases().filter((c) => !only || only.split(",").includes(c.key));
-  const best = new Map<string, Result>();
-  try {
-    console.log(`otlp source vs webhook NDJSON: ${RECORDS} log records per request, ${ROUNDS} rounds x ${SECONDS}s, wrk -t1 -c${CONNECTIONS} on 127.0.0.1, node ${process.version}`);
-    for (let round = 1; round <= ROUNDS; round++) {
-      console.log(`round ${round}`);
-      for (const c of selected) {
-        const r = await runCase(c, dir);
-        print(r);
-        const b = best.get(c.key);
-        if (!b || r.recordsPerSec > b.recordsPerSec) best.set(c.key, r);
-      }
-    }
-    console.log(`best of ${ROUNDS}`);
-    for (const c of selected) print(best.get(c.key)!);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(() =>
+  bestOfRounds({
+    title: `otlp source vs webhook NDJSON: ${RECORDS} log records per request, ${ROUNDS} rounds x ${SECONDS}s, wrk -t1 -c${CONNECTIONS} on 127.0.0.1, node ${process.version}`,
+    cases: cases(),
+    run: runCase,
+    print,
+    score: (r) => r.recordsPerSec,
+  }),
+);

@@ -11,17 +11,10 @@
  * Run: `npm run build && node dist-test/bench/webhook.bench.js`.
  */
 import "reflect-metadata";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Subscription } from "rxjs";
 import Fastify from "fastify";
-import { createPlugin, type Services } from "../core/testing.js";
 import webhook, { type WebhookSource } from "../plugins/sources/webhook/index.js";
+import { ROUNDS, SECONDS, bestOfRounds, fmt, runBench, runWrk, startCountedSource, writePostScript } from "./wrk.js";
 
-const SECONDS = Math.min(60, Math.max(1, Number(process.env.BENCH_SECONDS ?? 5)));
-const ROUNDS = Math.min(10, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)));
 const MIB = 1024 * 1024;
 
 interface Case {
@@ -69,49 +62,6 @@ function cases(): Case[] {
   ];
 }
 
-interface WrkResult {
-  requestsPerSec: number;
-  non2xx: number;
-  latency: string;
-}
-
-function runWrk(url: string, script: string, seconds: number, connections: number): Promise<WrkResult> {
-  return new Promise((resolve, reject) => {
-    const wrk = spawn("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    wrk.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    wrk.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    wrk.on("error", (err: NodeJS.ErrnoException) => reject(err.code === "ENOENT" ? new Error("wrk not found: install it (apt-get install -y wrk)") : err));
-    wrk.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out}`));
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
-      const p99 = /99%\s+(\S+)/.exec(out);
-      const avg = /Latency\s+(\S+)/.exec(out);
-      resolve({ requestsPerSec: rps ? Number(rps[1]) : NaN, non2xx: non2xx ? Number(non2xx[1]) : 0, latency: `avg ${avg?.[1] ?? "?"} p99 ${p99?.[1] ?? "?"}` });
-    });
-  });
-}
-
-/** A wrk script posting `c.body`, read from a file (a 1 MiB string literal in Lua is asking for trouble). */
-function writeScript(dir: string, c: Case): string {
-  const bodyFile = join(dir, `${c.key}.body`);
-  writeFileSync(bodyFile, c.body);
-  const script = join(dir, `${c.key}.lua`);
-  writeFileSync(
-    script,
-    [
-      'wrk.method = "POST"',
-      `local f = assert(io.open("${bodyFile}", "rb"))`,
-      'wrk.body = f:read("*a")',
-      "f:close()",
-      `wrk.headers["Content-Type"] = "${c.contentType}"`,
-      "",
-    ].join("\n"),
-  );
-  return script;
-}
-
 /** A server under test: its URL, and counters read before and after the measured run. */
 interface Target {
   url: string;
@@ -131,29 +81,14 @@ async function bareFastify(): Promise<Target> {
 }
 
 async function webhookSource(options: Record<string, unknown>): Promise<Target> {
-  const { plugin, services } = createPlugin(webhook, { address: "127.0.0.1:0", ...options });
-  const source = plugin as WebhookSource;
-  await source.start!();
-  const problems = await services.http.listenAll();
-  if (problems.length) throw new Error(problems.map((p) => p.message).join("; "));
-  let taken = 0;
-  const sub: Subscription = source.events().subscribe(() => taken++);
-  const counter = (s: Services, id: string): number => s.metrics.counter(id).value;
-  return {
-    url: source.url()!,
-    requests: () => counter(services, "webhook.requests"),
-    events: () => counter(services, "webhook.events"),
-    taken: () => taken,
-    close: async () => {
-      sub.unsubscribe();
-      await services.http.closeAll();
-    },
-  };
+  const s = await startCountedSource<WebhookSource>(webhook, { address: "127.0.0.1:0", ...options });
+  const counter = (id: string): number => s.services.metrics.counter(id).value;
+  return { url: s.source.url()!, requests: () => counter("webhook.requests"), events: () => counter("webhook.events"), taken: s.taken, close: s.close };
 }
 
 async function runCase(c: Case, dir: string): Promise<Result> {
   const target = c.key === "baseline" ? await bareFastify() : await webhookSource(c.options);
-  const script = writeScript(dir, c);
+  const script = writePostScript(dir, c.key, c.body, c.contentType);
   try {
     await runWrk(target.url, script, 1, c.connections); // warm-up: JIT, connections
     const before = { requests: target.requests(), events: target.events(), taken: target.taken() };
@@ -179,8 +114,6 @@ async function runCase(c: Case, dir: string): Promise<Result> {
   }
 }
 
-const fmt = (n: number): string => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0)).padStart(7);
-
 function print(r: Result): void {
   console.log(
     `${r.name.padEnd(38)} ${fmt(r.requestsPerSec)} req/s ${fmt(r.eventsPerSec)} ev/s accepted ${fmt(r.takenPerSec)} ev/s taken` +
@@ -188,30 +121,12 @@ function print(r: Result): void {
   );
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "livetap-webhook-bench-"));
-  const only = process.env.BENCH_CASE;
-  const selected = cases().filter((c) => !only || only.split(",").includes(c.key));
-  const best = new Map<string, Result>();
-  try {
-    console.log(`webhook source: ${ROUNDS} rounds x ${SECONDS}s per case, wrk -t1 on 127.0.0.1, node ${process.version}`);
-    for (let round = 1; round <= ROUNDS; round++) {
-      console.log(`round ${round}`);
-      for (const c of selected) {
-        const r = await runCase(c, dir);
-        print(r);
-        const b = best.get(c.key);
-        if (!b || r.requestsPerSec > b.requestsPerSec) best.set(c.key, r);
-      }
-    }
-    console.log(`best of ${ROUNDS}`);
-    for (const c of selected) print(best.get(c.key)!);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+runBench(() =>
+  bestOfRounds({
+    title: `webhook source: ${ROUNDS} rounds x ${SECONDS}s per case, wrk -t1 on 127.0.0.1, node ${process.version}`,
+    cases: cases(),
+    run: runCase,
+    print,
+    score: (r) => r.requestsPerSec,
+  }),
+);

@@ -27,9 +27,13 @@ export interface ComponentStats {
   inputs: string[];
   /** Events that reached it (a source: events it produced). */
   eventsIn: number;
-  /** Events it passed on (a sink: events handed to it). */
+  /** Events it passed on (a sink: those it took and neither failed nor dropped, so in = out + dropped). */
   eventsOut: number;
-  /** Events it dropped on purpose or lost to its own errors. */
+  /**
+   * Events it dropped on purpose or lost: a source's `sources.<name>.dropped` metric (UDP
+   * datagrams over maxPendingEvents, a dropCounter); an operator's drops plus the events it
+   * swallowed or threw on; a sink's failed or dropped events, core's failures for it included.
+   */
   dropped: number;
 }
 

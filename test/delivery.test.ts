@@ -25,6 +25,7 @@ import { MetricsRegistry } from "../core/testing.js";
 import type { ComponentConfig, PipelineConfig } from "../core/config/model.js";
 import { HttpServerPool } from "../core/http/pool.js";
 import { Pipeline } from "../core/pipeline/pipeline.js";
+import { PipelineTaps } from "../core/pipeline/taps.js";
 import filterPlugin from "../plugins/operators/filter/index.js";
 import samplePlugin from "../plugins/operators/sample/index.js";
 
@@ -126,6 +127,8 @@ function component(kind: ComponentConfig["kind"], name: string, definition: Plug
 
 interface Run {
   pipeline: Pipeline;
+  /** Its TAPS and PIPELINE services (outputs-of, /api/pipeline). */
+  taps: PipelineTaps;
   clock: VirtualTimeScheduler;
   metrics: MetricsRegistry;
   warnings: string[];
@@ -150,11 +153,13 @@ async function run(components: ComponentConfig[]): Promise<Run> {
     }),
   );
   const config: PipelineConfig = { dataDir: "/tmp/livetap-delivery-test", components, warnings: [] };
-  const pipeline = new Pipeline(config, { logger, metrics, scheduler: clock, http: new HttpServerPool(logger), dataDir: config.dataDir });
+  const taps = new PipelineTaps();
+  const pipeline = new Pipeline(config, { logger, metrics, scheduler: clock, http: new HttpServerPool(logger), dataDir: config.dataDir, taps });
   await pipeline.start();
   await new Promise((resolve) => setImmediate(resolve));
   return {
     pipeline,
+    taps,
     clock,
     metrics,
     warnings,
@@ -406,5 +411,108 @@ describe("delivery acknowledgements", () => {
     out.confirmAll();
     expect(feed.delivery.pending).toBe(0);
     expect(feed.settled).toEqual([]);
+  });
+});
+
+// The tap points of a running pipeline (TAPS, PIPELINE): counters come from the delivery
+// ledgers only, once per event, whether or not anyone taps; a tap never holds or settles.
+describe("tap points and the live counters", () => {
+  const counters = (taps: PipelineTaps) => taps.components().map(({ name, eventsIn, eventsOut, dropped }) => ({ name, eventsIn, eventsOut, dropped }));
+
+  it("count each event once, the same with taps attached to every component as with none, and never settle", async () => {
+    const outcome = async (tapped: boolean) => {
+      const [feed, out, side] = [new Feed(), new Held(), new Held()];
+      // A chain, a fan-out (keep) and a merge (out reads all and feed).
+      const { taps } = await run([
+        component("source", "feed", feedSource(feed)),
+        component("operator", "keep", filterPlugin, ["feed"], { include: { n: "2" } }),
+        component("operator", "all", filterPlugin, ["keep"], {}),
+        component("sink", "out", heldSink(out), ["all", "feed"]),
+        component("sink", "side", heldSink(side), ["keep"]),
+      ]);
+      const seen = new Map<string, number>();
+      if (tapped) for (const path of taps.names()) taps.tap(path).subscribe(() => seen.set(path, (seen.get(path) ?? 0) + 1));
+      feed.push([ev(1), ev(2), ev(12)]);
+      const beforeConfirm = [...feed.settled];
+      out.confirmAll();
+      side.confirmAll();
+      return { counters: counters(taps), beforeConfirm, settled: feed.settled, seen: Object.fromEntries(seen) };
+    };
+    const untapped = await outcome(false);
+    const tapped = await outcome(true);
+    expect(untapped.counters).toEqual([
+      { name: "feed", eventsIn: 3, eventsOut: 3, dropped: 0 },
+      { name: "keep", eventsIn: 3, eventsOut: 2, dropped: 1 },
+      { name: "all", eventsIn: 2, eventsOut: 2, dropped: 0 },
+      { name: "out", eventsIn: 5, eventsOut: 5, dropped: 0 },
+      { name: "side", eventsIn: 2, eventsOut: 2, dropped: 0 },
+    ]);
+    expect(tapped.counters).toEqual(untapped.counters);
+    expect(tapped.seen).toEqual({ "sources.feed": 3, "operators.keep": 2, "operators.all": 2 });
+    // Settled only by the sinks' confirmations, tapped or not.
+    expect(tapped.beforeConfirm).toEqual([]);
+    expect(tapped.settled).toEqual([{ events: 3, failed: 0, lost: 0 }]);
+    expect(tapped.settled).toEqual(untapped.settled);
+  });
+
+  it("an operator no sink reads is not wired: it counts nothing, though its input does", async () => {
+    const [feed, out] = [new Feed(), new Held()];
+    const { taps } = await run([
+      component("source", "feed", feedSource(feed)),
+      component("operator", "dangling", filterPlugin, ["feed"], {}),
+      component("sink", "out", heldSink(out), ["feed"]),
+    ]);
+    feed.push([ev(1), ev(2)]);
+    expect(counters(taps)).toEqual([
+      { name: "feed", eventsIn: 2, eventsOut: 2, dropped: 0 },
+      { name: "dangling", eventsIn: 0, eventsOut: 0, dropped: 0 },
+      { name: "out", eventsIn: 2, eventsOut: 2, dropped: 0 },
+    ]);
+  });
+
+  it("a sink's failed and dropped events are not also counted as passed on", async () => {
+    const [feed, out] = [new Feed(), new Held()];
+    const { taps } = await run([component("source", "feed", feedSource(feed)), component("sink", "out", heldSink(out), ["feed"])]);
+    feed.push([ev(1), ev(2), ev(3), ev(4)]);
+    const [, failed, dropped] = out.events.splice(0, 3);
+    out.delivery.fail(failed, new Error("refused"));
+    out.delivery.drop(dropped);
+    expect(counters(taps)[1]).toEqual({ name: "out", eventsIn: 4, eventsOut: 2, dropped: 2 });
+  });
+
+  it("an operator's dropped includes what settled as lost on its account", async () => {
+    const [feed, out] = [new Feed(), new Held()];
+    const r = await run([
+      component("source", "feed", feedSource(feed), [], { ackTimeoutMs: 1000 }),
+      component("operator", "odd-dropper", swallowOdd, ["feed"]),
+      component("sink", "out", heldSink(out), ["odd-dropper"]),
+    ]);
+    feed.push([ev(1), ev(2), ev(3)]);
+    out.confirmAll();
+    expect(counters(r.taps)[1]).toEqual({ name: "odd-dropper", eventsIn: 3, eventsOut: 1, dropped: 0 });
+    r.advanceTo(1500);
+    expect(counters(r.taps)[1]).toEqual({ name: "odd-dropper", eventsIn: 3, eventsOut: 1, dropped: 2 });
+  });
+
+  it("a tap subscriber that throws is reported and cut off; the event goes on to its sink and settles", async () => {
+    const [feed, out] = [new Feed(), new Held()];
+    const r = await run([component("source", "feed", feedSource(feed)), component("sink", "out", heldSink(out), ["feed"])]);
+    let calls = 0;
+    const sub = r.taps.tap("sources.feed").subscribe(() => {
+      calls++;
+      throw new Error("tap consumer bug");
+    });
+    feed.push([ev(1)]);
+    feed.push([ev(2)]);
+    out.confirmAll();
+    expect(calls).toBe(1);
+    expect(sub.closed).toBe(true);
+    expect(feed.settled).toEqual([
+      { events: 1, failed: 0, lost: 0 },
+      { events: 1, failed: 0, lost: 0 },
+    ]);
+    expect(r.metrics.counter("pipeline.errors").value).toBe(1);
+    await flushLogs();
+    expect(r.errors.join("\n")).toContain("a tap of sources.feed threw (tap consumer bug); it was unsubscribed");
   });
 });

@@ -18,6 +18,19 @@ describe("MetricsRegistry", () => {
     expect(m.snapshot((id) => id.startsWith("a."))).toHaveLength(1);
   });
 
+  it("merges observations aggregated elsewhere into a histogram: by bucket on the same bounds, else into +Inf", () => {
+    const h = new MetricsRegistry().histogram("c.hist", "", [1, 10]);
+    h.observe(5);
+    h.merge(4, 30, [1, 2, 1]);
+    expect([h.count, h.sum, h.bucketCounts]).toEqual([5, 35, [1, 3, 1]]);
+    h.merge(2, 7, [1, 1]); // counted against other bounds
+    expect([h.count, h.sum, h.bucketCounts]).toEqual([7, 42, [1, 3, 3]]);
+    h.merge(3, 9);
+    h.merge(0, 0, [0, 0, 0]);
+    h.merge(1, Number.NaN);
+    expect([h.count, h.sum, h.bucketCounts]).toEqual([10, 51, [1, 3, 6]]);
+  });
+
   it("refuses a type clash and an invalid id", () => {
     const m = new MetricsRegistry();
     m.counter("x.y");

@@ -22,6 +22,13 @@ export interface Gauge {
 export interface Histogram {
   readonly id: string;
   observe(value: number): void;
+  /**
+   * Adds `count` observations aggregated elsewhere (an OTLP histogram point), summing to
+   * `sum`. `bucketCounts` counted against this histogram's bounds (one per bound, then +Inf)
+   * go to their buckets; absent or of another length, all count in +Inf (their values are
+   * unknown). Ignored unless `count` is positive and `sum` finite.
+   */
+  merge(count: number, sum: number, bucketCounts?: readonly number[]): void;
   readonly count: number;
   readonly sum: number;
   /** Upper bounds (inclusive), ascending; the +Inf bucket is implicit. */
@@ -85,6 +92,14 @@ class HistogramImpl implements Histogram {
     while (i < this.bounds.length && value > this.bounds[i]) i++;
     this.bucketCounts[i]++;
   }
+  merge(count: number, sum: number, bucketCounts?: readonly number[]): void {
+    if (!(count > 0) || !Number.isFinite(sum)) return;
+    this.count += count;
+    this.sum += sum;
+    const n = this.bucketCounts.length;
+    if (bucketCounts?.length === n) for (let i = 0; i < n; i++) this.bucketCounts[i] += bucketCounts[i];
+    else this.bucketCounts[n - 1] += count;
+  }
 }
 
 type AnyMetric = CounterImpl | GaugeImpl | HistogramImpl;
@@ -124,6 +139,12 @@ export class MetricsRegistry {
     } else c = this.counter(type, `Events of type ${type}`);
     this.typeCounters.set(type, c);
     return c;
+  }
+
+  /** The counter `id` when it exists, without creating it (a reader must not add metrics). */
+  existingCounter(id: string): Counter | undefined {
+    const found = this.metrics.get(id);
+    return found?.info.type === "counter" ? (found.metric as Counter) : undefined;
   }
 
   /** Every metric's current value, ordered by id. */

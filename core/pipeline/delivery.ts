@@ -81,6 +81,18 @@ export class OperatorLedger implements EventCounter {
   }
 }
 
+/**
+ * Per sink: events it was handed, events it failed (its own `fail`, or core's when it threw on one or stopped
+ * consuming) and events it dropped on purpose (`drop`), for the pipeline's live counters.
+ */
+export class SinkLedger {
+  /** Events core handed to it (counted by the pipeline). */
+  eventsIn = 0;
+  failed = 0;
+  dropped = 0;
+  constructor(readonly path: string) {}
+}
+
 /** Per source: its unsettled batches (oldest first), the bound, who waits for capacity. */
 class SourceLedger implements EventCounter {
   pending = 0;
@@ -207,6 +219,7 @@ export class DeliveryHub {
   private readonly logger: Logger;
   private readonly sources = new Map<string, SourceLedger>();
   private readonly operators = new Map<string, OperatorLedger>();
+  private readonly sinks = new Map<string, SinkLedger>();
   private readonly latency: Histogram;
   private readonly timeouts: Counter;
   private readonly sinkFailures: Counter;
@@ -241,7 +254,9 @@ export class DeliveryHub {
       this.operators.set(path, ledger);
       return new ComponentDelivery(this, path, undefined, ledger);
     }
-    return new ComponentDelivery(this, path, undefined, undefined);
+    const ledger = new SinkLedger(path);
+    this.sinks.set(path, ledger);
+    return new ComponentDelivery(this, path, undefined, undefined, ledger);
   }
 
   /** After the run: ack-timeout sweeps stop once only events no sink will confirm are left. */
@@ -254,6 +269,9 @@ export class DeliveryHub {
   }
   operator(path: string): OperatorLedger | undefined {
     return this.operators.get(path);
+  }
+  sink(path: string): SinkLedger | undefined {
+    return this.sinks.get(path);
   }
 
   /** Releases one reference of `event`'s batch (a sink confirmation or an operator drop). */
@@ -270,6 +288,8 @@ export class DeliveryHub {
 
   fail(sinkPath: string, event: LiveEvent, err: unknown): void {
     this.sinkFailures.inc();
+    const sink = this.sinks.get(sinkPath);
+    if (sink) sink.failed++;
     const now = this.scheduler.now();
     this.unreportedFailures++;
     if (now - this.lastWarnAt >= 1000) {
@@ -317,6 +337,7 @@ class ComponentDelivery implements Delivery {
     private readonly path: string,
     private readonly source: SourceLedger | undefined,
     private readonly op: OperatorLedger | undefined,
+    private readonly sink?: SinkLedger,
   ) {}
 
   track<T extends LiveEventInput>(events: T[], onSettled?: SettleCallback): T[] {
@@ -336,6 +357,7 @@ class ComponentDelivery implements Delivery {
 
   drop(event: LiveEvent): void {
     if (this.op) this.op.dropped++;
+    else if (this.sink) this.sink.dropped++;
     this.hub.release(event);
   }
   replace<T extends LiveEvent>(from: LiveEvent, to: T): T {

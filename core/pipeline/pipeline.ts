@@ -25,6 +25,7 @@ import { DeliveryHub, carryReceipt } from "./delivery.js";
 import { SinkInput } from "./sink-input.js";
 import { HistoryRouter } from "./history.js";
 import { PipelineTaps } from "./taps.js";
+import { componentCounts } from "./counts.js";
 import type { Counter } from "../metrics/registry.js";
 import type { FileCheckpointStore } from "../state/checkpoints.js";
 
@@ -83,7 +84,13 @@ export class Pipeline {
     this.maxOperatorRestarts = options.maxOperatorRestarts ?? 1000;
     this.errors = services.metrics.counter("pipeline.errors", "Errors thrown by components");
     this.live = liveComponents(config);
-    this.services.taps.describe(config.components, this.live, (path) => this.services.delivery.operator(path));
+    this.services.taps.describe(config.components, this.live, {
+      counts: componentCounts(this.services.delivery, services.metrics),
+      threw: (path, err) => {
+        this.errors.inc();
+        this.services.logger.error({ component: path, err: errText(err) }, `a tap of ${path} threw (${errText(err)}); it was unsubscribed`);
+      },
+    });
   }
   /** Components on a path to a sink: only they are ever subscribed. */
   private readonly live: Set<string>;
@@ -188,22 +195,22 @@ export class Pipeline {
     const sources: Connectable<LiveEvent>[] = [];
     const sinkRuns: Promise<void>[] = [];
     const inputsOf = (c: ComponentConfig) => merge(...c.inputs.map((name) => outputs.get(name)!));
-    // Each output (and each sink's input) passes a tap point: counters for /api/pipeline, outputs-of.
-    const point = (c: ComponentConfig) => this.services.taps.point(c.path);
 
     for (const b of this.built) {
       const c = b.config;
       if (b.source) {
         this.trackFanOut(c);
-        const shared = connectable(this.sourceStream(c, b.source).pipe(point(c)), { connector: () => new Subject<LiveEvent>(), resetOnDisconnect: false });
+        const shared = connectable(this.sourceStream(c, b.source), { connector: () => new Subject<LiveEvent>(), resetOnDisconnect: false });
         sources.push(shared);
         outputs.set(c.name, shared);
       } else if (b.operator) {
-        const guarded = inputsOf(c).pipe(this.guardOperator(c, b.operator), point(c));
+        // One no sink reads is never subscribed: left unwired, it counts nothing.
+        if (!this.live.has(c.name)) continue;
+        const guarded = inputsOf(c).pipe(this.guardOperator(c, b.operator));
         // Multicast only a fan-out: a single consumer needs no Subject in between.
         outputs.set(c.name, this.consumerCount(c.name) > 1 ? guarded.pipe(share()) : guarded);
       } else if (b.sink) {
-        sinkRuns.push(this.runSink(c, b.sink, inputsOf(c).pipe(point(c))));
+        sinkRuns.push(this.runSink(c, b.sink, inputsOf(c)));
       }
     }
     // Sinks may subscribe after a microtask or two; let them before any event flows.
@@ -258,6 +265,7 @@ export class Pipeline {
     const { metrics, scheduler } = this.services;
     const received = metrics.counter("events.received");
     const ledger = this.services.delivery.source(c.path);
+    const taps = this.services.taps.feed(c.path);
     // A source with drain() ends by itself when asked; the others are unsubscribed at stop.
     const until = source.drain ? this.cutOff$ : merge(this.stop$, this.cutOff$);
     return defer(() => source.events()).pipe(
@@ -267,6 +275,7 @@ export class Pipeline {
         received.inc();
         if (ledger) ledger.eventsOut++;
         metrics.eventTypeCounter(event.type).inc();
+        taps.emit(event);
         return event;
       }),
       catchError((err: unknown) => {
@@ -312,26 +321,29 @@ export class Pipeline {
     const { delivery } = this.services;
     const ledger = delivery.operator(c.path);
     const extra = this.consumerCount(c.name) - 1;
+    const taps = this.services.taps.feed(c.path);
     if (ledger) ledger.inputs = c.inputs.map((name) => this.counterOf(name)).filter((x) => x !== undefined);
     // One count per emitted event (events in are the inputs' counts); the fan-out references
-    // of CONTRACT 7 are added in the same step. An event the operator throws on is held by it
-    // and settles as lost after ackTimeoutMs, like a swallowed one.
+    // of CONTRACT 7 and the taps are served in the same step. An event the operator throws on
+    // is held by it and settles as lost after ackTimeoutMs, like a swallowed one.
     const counted = (input: Observable<LiveEvent>): Observable<LiveEvent> =>
-      ledger
-        ? input.pipe(
-            fn,
-            tap(
-              extra > 0
-                ? (e) => {
-                    ledger.eventsOut++;
-                    delivery.fanOut(e, extra);
-                  }
-                : () => {
-                    ledger.eventsOut++;
-                  },
-            ),
-          )
-        : input.pipe(fn);
+      input.pipe(
+        fn,
+        tap(
+          !ledger
+            ? (e) => taps.emit(e)
+            : extra > 0
+              ? (e) => {
+                  ledger.eventsOut++;
+                  delivery.fanOut(e, extra);
+                  taps.emit(e);
+                }
+              : (e) => {
+                  ledger.eventsOut++;
+                  taps.emit(e);
+                },
+        ),
+      );
     return (input: Observable<LiveEvent>) =>
       counted(input).pipe(
         retry({
@@ -361,9 +373,11 @@ export class Pipeline {
       delivery.fail(c.path, event, err);
     });
     const gone = new Error(`${c.path} no longer consumes its input`);
+    const ledger = delivery.sink(c.path);
     this.sinkFeeds.push(
       input.subscribe({
         next: (e) => {
+          if (ledger) ledger.eventsIn++;
           const at = (e as StampedEvent)[RECEIVED_AT];
           if (at !== undefined) latency.observe(scheduler.now() - at);
           if (!handOff.consuming) delivery.fail(c.path, e, gone);

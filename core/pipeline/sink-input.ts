@@ -1,5 +1,6 @@
-import { Observable, Subject, Subscriber, type Observer, type Subscription } from "rxjs";
+import { Subject, type Observable } from "rxjs";
 import type { LiveEvent } from "../event.js";
+import { GuardedObservable } from "./guarded-observable.js";
 
 /**
  * What a sink consumes. Core subscribes to the sink's inputs itself and hands each event on
@@ -41,36 +42,5 @@ export class SinkInput {
 
   complete(): void {
     this.subject.complete();
-  }
-}
-
-/**
- * An Observable whose direct subscribers' `next` is guarded. Operator subscribers (a sink's
- * `events.pipe(...)`) pass through untouched: RxJS already turns what they throw into an
- * error notification, which ends that sink's `consume()` and is reported by core.
- */
-class GuardedObservable extends Observable<LiveEvent> {
-  constructor(
-    source: Subject<LiveEvent>,
-    private readonly onThrow: (event: LiveEvent, err: unknown) => void,
-  ) {
-    super((subscriber) => source.subscribe(subscriber));
-  }
-
-  override subscribe(observerOrNext?: Partial<Observer<LiveEvent>> | ((value: LiveEvent) => void) | null): Subscription {
-    if (observerOrNext instanceof Subscriber || observerOrNext === null || observerOrNext === undefined) return super.subscribe(observerOrNext as Subscriber<LiveEvent>);
-    const observer: Partial<Observer<LiveEvent>> = typeof observerOrNext === "function" ? { next: observerOrNext } : observerOrNext;
-    const next = observer.next;
-    return super.subscribe({
-      next: (event) => {
-        try {
-          next?.call(observer, event);
-        } catch (err) {
-          this.onThrow(event, err);
-        }
-      },
-      error: (err: unknown) => observer.error?.call(observer, err),
-      complete: () => observer.complete?.call(observer),
-    });
   }
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { from, lastValueFrom, toArray } from "rxjs";
 import type { ComponentConfig } from "../config/model.js";
 import type { LiveEvent } from "../event.js";
 import { PipelineTaps } from "./taps.js";
@@ -12,8 +11,12 @@ function setup() {
   const taps = new PipelineTaps();
   const components = [component("source", "in"), component("operator", "keep", ["in"]), component("operator", "dangling", ["in"]), component("sink", "out", ["keep"])];
   const ledger = { eventsIn: 5, eventsOut: 3, dropped: 2 };
-  taps.describe(components, new Set(["in", "keep", "out"]), (path) => (path === "operators.keep" ? ledger : undefined));
-  return { taps };
+  const threw: string[] = [];
+  taps.describe(components, new Set(["in", "keep", "out"]), {
+    counts: (c) => (c.path === "operators.keep" ? ledger : { eventsIn: 0, eventsOut: 0, dropped: 0 }),
+    threw: (path, err) => threw.push(`${path}: ${(err as Error).message}`),
+  });
+  return { taps, threw };
 }
 
 describe("PipelineTaps (TAPS and PIPELINE)", () => {
@@ -31,19 +34,34 @@ describe("PipelineTaps (TAPS and PIPELINE)", () => {
     expect(() => taps.tap("sinks.out")).toThrow(/no tappable component/);
   });
 
-  it("feeds a tap only while it is observed, and counts every event passing the point", async () => {
+  it("feeds a tap only while it is observed, and counts nothing itself", () => {
     const { taps } = setup();
     const seen: string[] = [];
-    await lastValueFrom(from([ev("1"), ev("2")]).pipe(taps.point("sources.in"), toArray()));
+    const feed = taps.feed("sources.in");
+    feed.emit(ev("1"));
     const sub = taps.tap("sources.in").subscribe((e) => seen.push(e.id));
-    await lastValueFrom(from([ev("3")]).pipe(taps.point("sources.in"), toArray()));
+    feed.emit(ev("2"));
     sub.unsubscribe();
-    await lastValueFrom(from([ev("4")]).pipe(taps.point("sources.in"), toArray()));
-    expect(seen).toEqual(["3"]);
-    expect(taps.components()[0]).toMatchObject({ name: "in", kind: "source", eventsIn: 4, eventsOut: 4, dropped: 0 });
+    feed.emit(ev("3"));
+    expect(seen).toEqual(["2"]);
+    expect(taps.components()[0]).toMatchObject({ name: "in", kind: "source", eventsIn: 0, eventsOut: 0, dropped: 0 });
   });
 
-  it("takes an operator's counters from its delivery ledger", () => {
+  it("cuts off a tap subscriber that throws and tells the pipeline; the other taps go on", () => {
+    const { taps, threw } = setup();
+    const seen: string[] = [];
+    const bad = taps.tap("sources.in").subscribe(() => {
+      throw new Error("bug");
+    });
+    taps.tap("sources.in").subscribe((e) => seen.push(e.id));
+    taps.feed("sources.in").emit(ev("1"));
+    taps.feed("sources.in").emit(ev("2"));
+    expect(bad.closed).toBe(true);
+    expect(seen).toEqual(["1", "2"]);
+    expect(threw).toEqual(["sources.in: bug"]);
+  });
+
+  it("takes the counters it is given (an operator's from its delivery ledger)", () => {
     const { taps } = setup();
     expect(taps.components().map(({ name, eventsIn, eventsOut, dropped }) => [name, eventsIn, eventsOut, dropped])).toEqual([
       ["in", 0, 0, 0],

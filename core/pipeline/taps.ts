@@ -1,53 +1,63 @@
-import { Observable, Subject, tap, type MonoTypeOperatorFunction } from "rxjs";
+import { Subject, type Observable } from "rxjs";
 import type { LiveEvent } from "../event.js";
 import type { ComponentConfig } from "../config/model.js";
 import type { ComponentStats, ComponentTaps, PipelineView } from "../taps.js";
+import type { ComponentCounts } from "./counts.js";
+import { GuardedObservable } from "./guarded-observable.js";
 
-/** What a component's counters come from: operators have the delivery ledger's, the rest count here. */
-export interface OperatorCounts {
-  eventsIn: number;
-  eventsOut: number;
-  dropped: number;
+/**
+ * Where the pipeline hands a component's output to its taps. It counts nothing (the delivery
+ * ledgers count each event once) and is no stage of its own: the pipeline calls `emit` from
+ * the step that already counts the event, so while nobody taps an event costs one read.
+ */
+export class TapFeed {
+  constructor(private readonly subject: Subject<LiveEvent>) {}
+  emit(event: LiveEvent): void {
+    if (this.subject.observed) this.subject.next(event);
+  }
 }
+
+const NO_FEED = new TapFeed(new Subject());
 
 interface Point {
   readonly config: ComponentConfig;
-  /** Events that passed the point: a source's or operator's output, a sink's input. */
-  passed: number;
-  /** Fed only while observed, so an untapped component costs a read of `observed`. */
   readonly subject: Subject<LiveEvent>;
+  readonly feed: TapFeed;
   readonly live: boolean;
+  readonly tapped: Observable<LiveEvent>;
+}
+
+/** What the pipeline tells the taps about itself. */
+export interface TapsWiring {
+  /** The counters kept elsewhere (core/pipeline/counts.ts), read when asked. */
+  counts: (c: ComponentConfig) => ComponentCounts;
+  /** A tap subscriber threw: it has been unsubscribed; the pipeline reports it. */
+  threw: (path: string, err: unknown) => void;
 }
 
 /**
- * Core's implementation of the TAPS and PIPELINE services: one point per component, inserted
- * by the pipeline on each output (sources, operators) and each sink's input. A point counts
- * what passes and forwards it to its Subject only while someone taps it. Memory: one Subject
- * and a few numbers per component.
+ * Core's implementation of the TAPS and PIPELINE services: a feed per source and operator
+ * output, forwarding events to a Subject only while someone taps it. A tap never touches
+ * delivery: it gets the events as they pass, and what its subscriber throws cuts that
+ * subscriber off instead of reaching the pipeline. Memory: one Subject per component.
  */
 export class PipelineTaps implements ComponentTaps, PipelineView {
   private readonly points = new Map<string, Point>();
-  private ledgerOf: (path: string) => OperatorCounts | undefined = () => undefined;
+  private wiring: TapsWiring = { counts: () => ({ eventsIn: 0, eventsOut: 0, dropped: 0 }), threw: () => undefined };
 
-  /**
-   * Declares the pipeline's components (in config order); `live`: on a path to a sink, hence
-   * wired; `ledger`: an operator's delivery counters (looked up when read: they exist only once
-   * the operator was created).
-   */
-  describe(components: readonly ComponentConfig[], live: ReadonlySet<string>, ledger: (path: string) => OperatorCounts | undefined): void {
-    this.ledgerOf = ledger;
-    for (const c of components) this.points.set(c.path, { config: c, passed: 0, subject: new Subject(), live: live.has(c.name) });
+  /** Declares the pipeline's components (in config order); `live`: on a path to a sink, hence wired. */
+  describe(components: readonly ComponentConfig[], live: ReadonlySet<string>, wiring: TapsWiring): void {
+    this.wiring = wiring;
+    for (const c of components) {
+      const subject = new Subject<LiveEvent>();
+      const tapped = new GuardedObservable(subject, (_event, err) => this.wiring.threw(c.path, err), true);
+      this.points.set(c.path, { config: c, subject, feed: new TapFeed(subject), live: live.has(c.name), tapped });
+    }
   }
 
-  /** The operator the pipeline puts on a component's output (or a sink's input). */
-  point(path: string): MonoTypeOperatorFunction<LiveEvent> {
-    const p = this.points.get(path);
-    if (!p) return (events) => events;
-    const subject = p.subject;
-    return tap((e) => {
-      p.passed++;
-      if (subject.observed) subject.next(e);
-    });
+  /** Where the pipeline emits a component's output for its taps. */
+  feed(path: string): TapFeed {
+    return this.points.get(path)?.feed ?? NO_FEED;
   }
 
   names(): string[] {
@@ -64,21 +74,10 @@ export class PipelineTaps implements ComponentTaps, PipelineView {
   tap(path: string): Observable<LiveEvent> {
     const p = this.points.get(path);
     if (!p || !p.live || p.config.kind === "sink") throw new Error(`no tappable component ${JSON.stringify(path)}`);
-    return p.subject.asObservable();
+    return p.tapped;
   }
 
   components(): ComponentStats[] {
-    return [...this.points.values()].map(({ config: c, passed }) => {
-      const ledger = c.kind === "operator" ? this.ledgerOf(c.path) : undefined;
-      return {
-      name: c.name,
-      kind: c.kind,
-      type: c.type,
-      inputs: [...c.inputs],
-      eventsIn: ledger ? ledger.eventsIn : passed,
-      eventsOut: ledger ? ledger.eventsOut : passed,
-      dropped: ledger ? ledger.dropped : 0,
-      };
-    });
+    return [...this.points.values()].map(({ config: c }) => ({ name: c.name, kind: c.kind, type: c.type, inputs: [...c.inputs], ...this.wiring.counts(c) }));
   }
 }

@@ -1,115 +1,90 @@
 /**
- * Span following (CONTRACT 9 `follow=FIELD`, Stalwart's span stickiness): once an event passes
- * a client's filters, later events with the same value of FIELD pass too, for `followSeconds`
- * after the last such event, at most `maxFollowed` values per client (least recently seen
- * forgotten).
- *
- * Written for the compat mode (where following `spanId` is the default) and meant to be reused
- * by the non-compat `follow=` parameter: `followFilter(filter, field, opts, now)` wraps any
- * compiled filter; `FollowedValues` is the bounded per-client state on its own.
+ * Following (CONTRACT 9 `follow=FIELD`, Stalwart's span stickiness): once an event passes a
+ * client's filters, later events with the same value of FIELD pass too, for `followMs` after
+ * the last such event, at most `maxFollowed` values per client (least recently seen
+ * forgotten). The one implementation behind both the per-client `follow=` of livetap's own
+ * wire format and the compat mode's default following of `spanId`.
  */
 import type { LiveEvent } from "../../../core/index.js";
-import type { Matcher } from "../../../core/kit.js";
+import { fieldReader } from "../../../core/kit.js";
 
-export interface FollowOptions {
-  /** Values remembered per client (CONTRACT 9 `maxFollowed`, default 1000). */
+export interface FollowSpec {
+  /** The field reference (CONTRACT 6) whose values are followed. */
+  field: string;
+  /** Values remembered per client (sink option `maxFollowed`). */
   maxFollowed: number;
-  /** Seconds a value stays followed after its last event (CONTRACT 9 `followSeconds`, default 300). */
-  followSeconds: number;
+  /** How long a value stays followed after its last event (sink option `followSeconds`, in ms). */
+  followMs: number;
 }
 
-export const FOLLOW_DEFAULTS: FollowOptions = { maxFollowed: 1000, followSeconds: 300 };
-
 /**
- * A bounded set of followed values with a time to live: a Map in least-recently-seen order
- * (a touch re-inserts), so both the size bound and expiry evict from the front.
- * Memory: at most `maxFollowed` values.
+ * The values a client follows, each until `ttlMs` after the last event that carried it.
+ * A Map used as an LRU (re-inserted on use, so the first entry is the least recently seen) of
+ * at most `maxValues` entries; time is whatever clock the caller passes (the sink's SCHEDULER),
+ * so tests drive it with a TestScheduler. Memory: `maxValues` keys of at most 256 characters.
  */
 export class FollowedValues {
   private readonly lastSeen = new Map<string, number>();
-  private readonly ttlMs: number;
 
   constructor(
-    private readonly opts: FollowOptions,
-    private readonly now: () => number,
-  ) {
-    this.ttlMs = opts.followSeconds * 1000;
-  }
+    private readonly maxValues: number,
+    private readonly ttlMs: number,
+  ) {}
 
   get size(): number {
     return this.lastSeen.size;
   }
 
-  /** Remembers (or refreshes) `value` as seen now. */
-  add(value: string): void {
+  /** Starts following `value`, or refreshes it, at `now`. */
+  follow(value: string, now: number): void {
     this.lastSeen.delete(value);
-    if (this.lastSeen.size >= this.opts.maxFollowed) this.lastSeen.delete(this.lastSeen.keys().next().value!);
-    this.lastSeen.set(value, this.now());
+    if (this.lastSeen.size >= this.maxValues) this.lastSeen.delete(this.lastSeen.keys().next().value!);
+    this.lastSeen.set(value, now);
   }
 
-  /** True (and refreshed) when `value` is followed and its time has not run out. */
-  touch(value: string): boolean {
-    const seen = this.lastSeen.get(value);
-    if (seen === undefined) return false;
-    const now = this.now();
-    if (now - seen > this.ttlMs) {
+  /** Whether `value` is followed at `now`; when it is, this event refreshes it. */
+  has(value: string, now: number): boolean {
+    const at = this.lastSeen.get(value);
+    if (at === undefined) return false;
+    if (now - at > this.ttlMs) {
       this.lastSeen.delete(value);
       return false;
     }
-    this.lastSeen.delete(value);
-    this.lastSeen.set(value, now);
+    this.follow(value, now);
     return true;
   }
 }
 
-/**
- * Reads a field (CONTRACT 6): `type`, `text`, `id` are the event's own; `data.` reaches a data
- * key of those names; anything else is a path into `data`, dots descending into objects.
- * Only strings, numbers and booleans are followable values; anything else is absent.
- */
-export function fieldReader(field: string): (event: LiveEvent) => string | undefined {
-  if (field === "type" || field === "text" || field === "id") return (e) => scalarText(e[field]);
-  const path = (field.startsWith("data.") ? field.slice(5) : field).split(".");
-  if (path.length === 1) {
-    const key = path[0];
-    return (e) => (e.data != null && Object.prototype.hasOwnProperty.call(e.data, key) ? scalarText(e.data[key]) : undefined);
+/** Values longer than this are not followed: bounds each entry of the set. */
+const MAX_FOLLOWED_CHARS = 256;
+
+/** A field value as a followed key: strings, numbers and booleans as text; anything else is not followed. */
+export function followKey(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value.length > 0 && value.length <= MAX_FOLLOWED_CHARS ? value : undefined;
+    case "number":
+    case "boolean":
+      return String(value);
+    default:
+      return undefined;
   }
-  return (e) => {
-    let v: unknown = e.data;
-    for (const k of path) {
-      if (typeof v !== "object" || v === null || !Object.prototype.hasOwnProperty.call(v, k)) return undefined;
-      v = (v as Record<string, unknown>)[k];
-    }
-    return scalarText(v);
-  };
-}
-
-function scalarText(v: unknown): string | undefined {
-  if (typeof v === "string") return v === "" ? undefined : v;
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
-  return undefined;
 }
 
 /**
- * `filter` plus following on `field`: an event passes when the filter matches (its value of
- * `field` is then followed) or when that value is followed. The returned filter keeps state:
- * one per client. With a filter that matches everything, following changes nothing and the
- * filter is returned as is.
+ * `matches` plus following: an event passes when `matches` does (its value of the field is
+ * then followed) or when that value is followed. The returned predicate keeps state: one per
+ * client.
  */
-export function followFilter(filter: Matcher, field: string, opts: FollowOptions, now: () => number): Matcher {
-  if (filter.matchesAll) return filter;
-  const read = fieldReader(field);
-  const followed = new FollowedValues(opts, now);
-  const inner = filter.predicate;
-  return {
-    ...filter,
-    predicate: (e) => {
-      const value = read(e);
-      if (inner(e)) {
-        if (value !== undefined) followed.add(value);
-        return true;
-      }
-      return value !== undefined && followed.touch(value);
-    },
+export function following(matches: (event: LiveEvent) => boolean, spec: FollowSpec, now: () => number): (event: LiveEvent) => boolean {
+  const read = fieldReader(spec.field);
+  const followed = new FollowedValues(spec.maxFollowed, spec.followMs);
+  return (e) => {
+    const key = followKey(read(e));
+    if (matches(e)) {
+      if (key !== undefined) followed.follow(key, now());
+      return true;
+    }
+    return key !== undefined && followed.has(key, now());
   };
 }

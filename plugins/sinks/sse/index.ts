@@ -25,7 +25,6 @@ import {
 } from "../../../core/index.js";
 import { isLoopback, parseAddress, type FilterError, type Matcher } from "../../../core/kit.js";
 import { StreamAuth } from "./auth.js";
-import { followFilter } from "./follow.js";
 import { MetricsHistory } from "./metrics-history.js";
 import { toStalwartEvent } from "./stalwart/event.js";
 import { compileStalwartFilter } from "./stalwart/filter.js";
@@ -93,7 +92,7 @@ export class SseSink implements Sink {
     this.clients = new ClientSet(opts, scheduler, metrics.gauge("sse.clients", "Open SSE streams (events and metrics)"));
     this.exporter = new PrometheusExporter(metrics);
     this.history = new MetricsHistory(opts, metrics, scheduler);
-    if (opts.compat === "stalwart") this.login = new StalwartLogin(opts.loginTokenSeconds, () => scheduler.now());
+    if (opts.compat === "stalwart") this.login = new StalwartLogin(opts.loginTokenSeconds, () => scheduler.now(), opts.auth?.tokenKey);
     this.stats = {
       dropped: metrics.counter("sse.dropped", "Events dropped from slow SSE clients' full queues (counted per client)"),
       sent: metrics.counter("sse.events-sent", "Events written to SSE clients (counted per client)"),
@@ -148,7 +147,7 @@ export class SseSink implements Sink {
     return new Promise<void>((resolve, reject) => {
       this.endConsume = resolve;
       this.input = events.subscribe({
-        next: (e) => this.hub.publish(this.login ? toStalwartEvent(e) : e),
+        next: (e) => this.hub.publish(this.shaped(e)),
         // The input is over either way: what clients have queued still goes out.
         error: (err) => void this.hub.settle().then(() => reject(err)),
         complete: () => void this.hub.settle().then(() => resolve()),
@@ -167,17 +166,20 @@ export class SseSink implements Sink {
     this.endConsume?.();
   }
 
+  /** What clients see of an event, from the input or a tap alike: in compat mode, WebAdmin's shape. */
+  private shaped(e: LiveEvent): LiveEvent {
+    return this.login ? toStalwartEvent(e) : e;
+  }
+
   private addressTaken(): PluginProblems {
     return new PluginProblems([
       { path: ["address"], message: `${this.opts.address} already serves the live endpoints of another sse sink: give each sink its own address` },
     ]);
   }
 
-  /** Stalwart's filters, following `spanId` (or `follow=`) per client: a fresh state per request. */
+  /** Stalwart's filters (their span following is the selection's, see followField). */
   private stalwartFilter(params: URLSearchParams): Matcher {
-    const { filter, follow } = compileStalwartFilter(params);
-    const bounds = { maxFollowed: this.opts.maxFollowed, followSeconds: this.opts.followSeconds };
-    return followFilter(filter, follow ?? this.opts.follow ?? "spanId", bounds, () => this.scheduler.now());
+    return compileStalwartFilter(params);
   }
 
   private unavailable(): string | undefined {
@@ -199,10 +201,13 @@ export class SseSink implements Sink {
     };
   }
 
-  /** The client's selection: its filters, the credential's scope, and following (CONTRACT 9). */
-  private selectionOf(query: TracesQuery, scope: readonly string[] | undefined) {
-    // In compat mode Stalwart's filter already follows spans (stalwartFilter).
-    const field = this.opts.compat === "stalwart" ? undefined : (query.follow ?? this.opts.follow);
+  /** The field a traces request follows: its own `follow=`, else the sink's, else in compat mode Stalwart's `spanId`. */
+  private followField(query: TracesQuery): string | undefined {
+    return query.follow ?? this.opts.follow ?? (this.opts.compat === "stalwart" ? "spanId" : undefined);
+  }
+
+  /** The client's selection: its filters, the credential's scope, and following `field` (CONTRACT 9). */
+  private selectionOf(query: TracesQuery, scope: readonly string[] | undefined, field: string | undefined) {
     return selection(
       {
         filter: query.filter,
@@ -220,7 +225,7 @@ export class SseSink implements Sink {
     const connection = new SseConnection(res, this.opts.stallTimeoutMs);
     const client = new TraceClient(
       connection,
-      this.selectionOf(query, scope),
+      this.selectionOf(query, scope, this.followField(query)),
       { bufferEvents: this.opts.clientBufferEvents, bufferBytes: this.opts.clientBufferBytes, batchMaxEvents: this.opts.batchMaxEvents, pingIntervalMs: this.opts.pingIntervalMs },
       this.stats,
       hub.hooks,
@@ -251,7 +256,7 @@ export class SseSink implements Sink {
   private openTop(res: ServerResponse, query: TopQuery, scope: readonly string[] | undefined): void {
     const tapped = query.outputsOf === undefined ? undefined : this.taps.resolve(query.outputsOf);
     const connection = new SseConnection(res, this.opts.stallTimeoutMs);
-    const client = new TopClient(connection, this.selectionOf({ ...query, follow: undefined }, scope), query, this.opts.maxTopKeys, this.scheduler, this.opts.pingIntervalMs);
+    const client = new TopClient(connection, this.selectionOf(query, scope, undefined), query, this.opts.maxTopKeys, this.scheduler, this.opts.pingIntervalMs);
     let unwatch: (() => void) | undefined;
     const opened = connection.open(
       {
@@ -268,7 +273,7 @@ export class SseSink implements Sink {
     if (!opened) return;
     if (tapped === undefined) unwatch = this.hub.watch((e) => client.observe(e));
     else {
-      const sub = this.taps.tap(tapped).subscribe((e) => client.observe(e));
+      const sub = this.taps.tap(tapped).subscribe((e) => client.observe(this.shaped(e)));
       unwatch = () => sub.unsubscribe();
     }
     this.clients.add(client);
@@ -282,7 +287,7 @@ export class SseSink implements Sink {
     if (!entry) {
       // No replay: a tap shows what passes from now on (the ring holds the sink's input only).
       const hub = new TraceHub({ batchWindowMs: this.opts.batchWindowMs, replayEvents: 0 }, this.scheduler, this.log);
-      entry = { hub, input: this.taps.tap(path).subscribe((e) => hub.publish(e)) };
+      entry = { hub, input: this.taps.tap(path).subscribe((e) => hub.publish(this.shaped(e))) };
       this.tapHubs.set(path, entry);
     }
     return entry.hub;

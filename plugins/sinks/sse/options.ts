@@ -73,7 +73,7 @@ export const SseOptions = z.strictObject({
     .default(30)
     .describe("Seconds between frames on the metrics stream when the request has no `interval` (default 30, 1 to 86400)."),
   follow: FieldRef.optional().describe(
-    `Default \`follow=\` field for traces requests that give none (span stickiness: once an event passes a client's filters, later events with the same value of this field pass too), e.g. "sessionId"; ${FIELD_REF_HELP}. Default: absent, no following.`,
+    `Default \`follow=\` field for traces requests that give none (span stickiness: once an event passes a client's filters, later events with the same value of this field pass too), e.g. "sessionId"; ${FIELD_REF_HELP}. Default: absent, no following (with \`compat: "stalwart"\`: "spanId", as Stalwart does).`,
   ),
   followSeconds: z
     .number()
@@ -128,7 +128,7 @@ export const SseOptions = z.strictObject({
     .min(60)
     .max(86_400)
     .default(3600)
-    .describe('Seconds an access token from WebAdmin\'s login (/auth/token, `compat: "stalwart"`) is accepted as a bearer (default 3600, 60 to 86400).'),
+    .describe('Seconds an access token from WebAdmin\'s login (/auth/token, `compat: "stalwart"`) is accepted as a bearer (default 3600, 60 to 86400). Signed with a key derived from `auth.tokenKey` when set, so they survive restarts and hold on every node sharing it; else a random key per process.'),
   cors: CorsOption,
   tls: HttpsFilesOption.optional().describe("Serve HTTPS instead of HTTP on `address` (streams, /metrics and the dashboard). Default: plain HTTP."),
 });

@@ -1,14 +1,7 @@
 import type { LiveEvent } from "../../../core/index.js";
-import { fieldReader, type Matcher } from "../../../core/kit.js";
+import type { Matcher } from "../../../core/kit.js";
 import type { Selection } from "./client.js";
-import { FollowedValues, followKey } from "./followed.js";
-
-export interface FollowSpec {
-  /** The field reference (CONTRACT 6) whose values are followed. */
-  field: string;
-  maxFollowed: number;
-  followMs: number;
-}
+import { following, type FollowSpec } from "./follow.js";
 
 export interface SelectionSpec {
   /** The request's own filters. */
@@ -26,19 +19,8 @@ export interface SelectionSpec {
 export function selection(spec: SelectionSpec, now: () => number): Selection {
   const { filter, scope } = spec;
   const inScope = scope === undefined || scope.matchesAll ? undefined : scope.predicate;
-  let own: (e: LiveEvent) => boolean = filter.predicate;
-  if (spec.follow !== undefined && !filter.matchesAll) {
-    const read = fieldReader(spec.follow.field);
-    const followed = new FollowedValues(spec.follow.maxFollowed, spec.follow.followMs);
-    own = (e) => {
-      const key = followKey(read(e));
-      if (filter.predicate(e)) {
-        if (key !== undefined) followed.follow(key, now());
-        return true;
-      }
-      return key !== undefined && followed.has(key, now());
-    };
-  }
+  // With a filter that passes everything, following adds nothing.
+  const own: (e: LiveEvent) => boolean = spec.follow !== undefined && !filter.matchesAll ? following(filter.predicate, spec.follow, now) : filter.predicate;
   if (inScope === undefined) return { predicate: own, matchesAll: filter.matchesAll };
   if (filter.matchesAll) return { predicate: inScope, matchesAll: false };
   return { predicate: (e) => inScope(e) && own(e), matchesAll: false };

@@ -4,7 +4,7 @@ import { fieldReader, type FieldReader } from "../../../core/kit.js";
 import type { Selection } from "./client.js";
 import type { StreamClient } from "./client-set.js";
 import type { SseConnection } from "./connection.js";
-import { followKey } from "./followed.js";
+import { followKey } from "./follow.js";
 import { pingFrame } from "./frames.js";
 import type { TopQuery } from "./stream-query.js";
 import { SlidingTopK, windowSlots } from "./top-k.js";

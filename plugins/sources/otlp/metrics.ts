@@ -130,7 +130,8 @@ export class OtlpMetrics {
           const buckets = kind === "histogram" && sameBounds(h.bounds, p.explicitBounds) ? (p.bucketCounts ?? []).map(int64Number) : [];
           let values = [int64Number(p.count), p.sum ?? 0, ...buckets];
           if (cumulative) values = this.growth(sid, streamKey(resourceKey, p.attributes), values);
-          addToHistogram(h, values[0], values[1], values.slice(2));
+          // Bounds that differ from the series' first ones: no buckets, the observations go to +Inf.
+          h.merge(values[0], values[1], values.slice(2));
         } else {
           throw new Error(`data of kind ${JSON.stringify(kind ?? "none")} is not mapped`);
         }
@@ -209,19 +210,4 @@ function validBounds(bounds: number[] | undefined): number[] {
 
 function sameBounds(a: readonly number[], b: number[] | undefined): boolean {
   return b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/**
- * Adds pre-aggregated observations to a registry histogram. The registry's Histogram only has
- * `observe(value)`, and `count` observations cannot be replayed from a count and a sum; its
- * fields are plain numbers, so they are added to directly (core lacks a bulk `add` for this).
- */
-function addToHistogram(h: Histogram, count: number, sum: number, buckets: number[]): void {
-  if (!(count > 0) || !Number.isFinite(sum)) return;
-  const w = h as unknown as { count: number; sum: number; bucketCounts: number[] };
-  w.count += count;
-  w.sum += sum;
-  // Bounds that differ from the series' first ones: the observations go to the +Inf bucket.
-  if (buckets.length === w.bucketCounts.length) for (let i = 0; i < buckets.length; i++) w.bucketCounts[i] += buckets[i];
-  else w.bucketCounts[w.bucketCounts.length - 1] += count;
 }

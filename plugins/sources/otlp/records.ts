@@ -110,8 +110,20 @@ function resourceData(resource: Resource | null | undefined, limits: MapContext)
   }
 }
 
-/** CONTRACT 10: one event per log record. */
-export function mapLogs(req: LogsRequest, limits: MapContext): Mapped {
+/**
+ * The walk both signals share: per resource its attributes once, per scope its name, per
+ * record its events (`toEvents` throws RecordRefused to refuse one, all its events with it),
+ * each event given the resource and scope. `names` are the request's field names, for the
+ * path in a refusal's message.
+ */
+function mapRecords<G extends { resource?: Resource | null }, S extends { scope?: Scope | null }, R>(
+  groups: readonly G[],
+  scopesOf: (group: G) => readonly S[] | undefined,
+  recordsOf: (scope: S) => readonly R[] | undefined,
+  names: readonly [resources: string, scopes: string, records: string],
+  toEvents: (record: R) => LiveEventInput[],
+  limits: MapContext,
+): Mapped {
   const events: LiveEventInput[] = [];
   let rejected = 0;
   let firstError: string | undefined;
@@ -120,31 +132,43 @@ export function mapLogs(req: LogsRequest, limits: MapContext): Mapped {
     rejected += n;
     firstError ??= `${where}: ${err.message}`;
   };
-  const rls = req.resourceLogs ?? [];
-  for (let r = 0; r < rls.length; r++) {
-    const resource = resourceData(rls[r].resource, limits);
-    const sls = rls[r].scopeLogs ?? [];
+  const [groupName, scopeName, recordName] = names;
+  for (let r = 0; r < groups.length; r++) {
+    const resource = resourceData(groups[r].resource, limits);
+    const scopes = scopesOf(groups[r]) ?? [];
     if (resource instanceof RecordRefused) {
-      for (const sl of sls) refuse(`resourceLogs[${r}]`, resource, sl.logRecords?.length ?? 0);
+      for (const sc of scopes) refuse(`${groupName}[${r}]`, resource, recordsOf(sc)?.length ?? 0);
       continue;
     }
     const hasResource = Object.keys(resource).length > 0;
-    for (let s = 0; s < sls.length; s++) {
-      const scope = sls[s].scope?.name || undefined;
-      const records = sls[s].logRecords ?? [];
+    for (let s = 0; s < scopes.length; s++) {
+      const scope = scopes[s].scope?.name || undefined;
+      const records = recordsOf(scopes[s]) ?? [];
       for (let i = 0; i < records.length; i++) {
         try {
-          const e = logEvent(records[i], limits);
-          if (hasResource) e.data.resource = { ...resource };
-          if (scope !== undefined) e.data.scope = scope;
-          events.push(e);
+          for (const e of toEvents(records[i])) {
+            if (hasResource) e.data.resource = { ...resource };
+            if (scope !== undefined) e.data.scope = scope;
+            events.push(e);
+          }
         } catch (err) {
-          refuse(`resourceLogs[${r}].scopeLogs[${s}].logRecords[${i}]`, err);
+          refuse(`${groupName}[${r}].${scopeName}[${s}].${recordName}[${i}]`, err);
         }
       }
     }
   }
   return { events, rejected, firstError };
+}
+
+/** CONTRACT 10: one event per log record. */
+export function mapLogs(req: LogsRequest, limits: MapContext): Mapped {
+  return mapRecords(req.resourceLogs ?? [], (g) => g.scopeLogs, (s) => s.logRecords, ["resourceLogs", "scopeLogs", "logRecords"], (rec) => [logEvent(rec, limits)], limits);
+}
+
+/** `traceId` and `spanId` (hex), each when the record has it. */
+function putIds(data: Record<string, unknown>, traceId: string | undefined, spanId: string | undefined): void {
+  if (traceId !== undefined) data.traceId = traceId;
+  if (spanId !== undefined) data.spanId = spanId;
 }
 
 function logEvent(rec: LogRecord, limits: MapContext): LiveEventInput {
@@ -156,10 +180,7 @@ function logEvent(rec: LogRecord, limits: MapContext): LiveEventInput {
   const data = attributesInto({}, rec.attributes, budget, fromField === undefined && name !== undefined ? "event.name" : undefined);
   const severity = severityName(rec.severityNumber) ?? (rec.severityText ? SEVERITY_TEXTS[rec.severityText.toLowerCase()] : undefined);
   if (severity !== undefined) data.severity = severity;
-  const traceId = idHex(rec.traceId);
-  if (traceId !== undefined) data.traceId = traceId;
-  const spanId = idHex(rec.spanId);
-  if (spanId !== undefined) data.spanId = spanId;
+  putIds(data, idHex(rec.traceId), idHex(rec.spanId));
   let text: string | undefined;
   const body = rec.body;
   const bodyKind = body ? valueKind(body) : undefined;
@@ -176,42 +197,8 @@ function logEvent(rec: LogRecord, limits: MapContext): LiveEventInput {
 
 /** CONTRACT 10: one `otel.span` event per span, then one `otel.span-event` per span event. */
 export function mapTraces(req: TracesRequest, limits: MapContext): Mapped {
-  const events: LiveEventInput[] = [];
-  let rejected = 0;
-  let firstError: string | undefined;
-  const refuse = (where: string, err: unknown, n = 1) => {
-    if (!(err instanceof RecordRefused)) throw err;
-    rejected += n;
-    firstError ??= `${where}: ${err.message}`;
-  };
-  const rss = req.resourceSpans ?? [];
-  for (let r = 0; r < rss.length; r++) {
-    const resource = resourceData(rss[r].resource, limits);
-    const sss = rss[r].scopeSpans ?? [];
-    if (resource instanceof RecordRefused) {
-      for (const ss of sss) refuse(`resourceSpans[${r}]`, resource, ss.spans?.length ?? 0);
-      continue;
-    }
-    const hasResource = Object.keys(resource).length > 0;
-    for (let s = 0; s < sss.length; s++) {
-      const scope = sss[s].scope?.name || undefined;
-      const spans = sss[s].spans ?? [];
-      for (let i = 0; i < spans.length; i++) {
-        try {
-          // All of a span's events, or none: a refused span takes its span events along.
-          const mapped = spanEvents(spans[i], limits);
-          for (const e of mapped) {
-            if (hasResource) e.data.resource = { ...resource };
-            if (scope !== undefined) e.data.scope = scope;
-            events.push(e);
-          }
-        } catch (err) {
-          refuse(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`, err);
-        }
-      }
-    }
-  }
-  return { events, rejected, firstError };
+  // All of a span's events, or none: a refused span takes its span events along.
+  return mapRecords(req.resourceSpans ?? [], (g) => g.scopeSpans, (s) => s.spans, ["resourceSpans", "scopeSpans", "spans"], (span) => spanEvents(span, limits), limits);
 }
 
 function spanEvents(span: Span, limits: MapContext): LiveEventInput[] {
@@ -222,8 +209,7 @@ function spanEvents(span: Span, limits: MapContext): LiveEventInput[] {
   const spanId = idHex(span.spanId);
   const data = attributesInto({}, span.attributes, budget);
   data.name = name;
-  if (traceId !== undefined) data.traceId = traceId;
-  if (spanId !== undefined) data.spanId = spanId;
+  putIds(data, traceId, spanId);
   const parentSpanId = idHex(span.parentSpanId);
   if (parentSpanId !== undefined) data.parentSpanId = parentSpanId;
   data.kind = SPAN_KINDS[span.kind ?? 0] ?? "unspecified";
@@ -243,8 +229,7 @@ function spanEvents(span: Span, limits: MapContext): LiveEventInput[] {
     budget.spend(evName.length, "span event name");
     const evData = attributesInto({}, ev.attributes, budget);
     evData.name = evName;
-    if (traceId !== undefined) evData.traceId = traceId;
-    if (spanId !== undefined) evData.spanId = spanId;
+    putIds(evData, traceId, spanId);
     const se: LiveEventInput = { type: "otel.span-event", text: evName, data: evData };
     const at = limits.times.format(nanosToMs(ev.timeUnixNano));
     if (at !== undefined) se.createdAt = at;

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { VirtualTimeScheduler } from "rxjs";
 import type { LiveEvent } from "../../../../core/index.js";
 import { MetricsRegistry } from "../../../../core/testing.js";
-import { FollowedValues, followFilter } from "../follow.js";
+import { FollowedValues, following } from "../follow.js";
 import { MAX_SAMPLES_PER_ROUND, MetricsHistory, parseAfter } from "../metrics-history.js";
 import { toStalwartEvent } from "./event.js";
 import { compileStalwartFilter } from "./filter.js";
@@ -152,7 +152,7 @@ describe("compat metrics", () => {
 });
 
 describe("compat filters (CONTRACT 11)", () => {
-  const f = (q: string) => compileStalwartFilter(new URLSearchParams(q)).filter;
+  const f = (q: string) => compileStalwartFilter(new URLSearchParams(q));
   const e = toStalwartEvent(ev({ sessionId: "s1", remoteIp: "192.0.2.7", size: 1234, tls: true, domain: "example.org" }, { type: "smtp.mail-from" }));
 
   it("`filter` matches strings and booleans, never numbers", () => {
@@ -178,8 +178,8 @@ describe("compat filters (CONTRACT 11)", () => {
 
   it("follows the span: later events of a matched spanId pass, for followSeconds", () => {
     let now = 0;
-    const { filter } = compileStalwartFilter(new URLSearchParams("remote-ip=192.0.2.7"));
-    const followed = followFilter(filter, "spanId", { maxFollowed: 2, followSeconds: 300 }, () => now);
+    const filter = compileStalwartFilter(new URLSearchParams("remote-ip=192.0.2.7"));
+    const followed = { predicate: following(filter.predicate, { field: "spanId", maxFollowed: 2, followMs: 300_000 }, () => now) };
     const later = toStalwartEvent(ev({ sessionId: "s1", from: "a@b" }));
     const other = toStalwartEvent(ev({ sessionId: "s2", from: "a@b" }));
     expect(followed.predicate(later)).toBe(false); // not matched yet
@@ -193,15 +193,15 @@ describe("compat filters (CONTRACT 11)", () => {
 
 describe("FollowedValues", () => {
   it("forgets the least recently seen past maxFollowed", () => {
-    const s = new FollowedValues({ maxFollowed: 2, followSeconds: 10 }, () => 0);
-    s.add("a");
-    s.add("b");
-    expect(s.touch("a")).toBe(true); // a is now the most recent
-    s.add("c");
+    const s = new FollowedValues(2, 10_000);
+    s.follow("a", 0);
+    s.follow("b", 0);
+    expect(s.has("a", 0)).toBe(true); // a is now the most recent
+    s.follow("c", 0);
     expect(s.size).toBe(2);
-    expect(s.touch("b")).toBe(false);
-    expect(s.touch("a")).toBe(true);
-    expect(s.touch("c")).toBe(true);
+    expect(s.has("b", 0)).toBe(false);
+    expect(s.has("a", 0)).toBe(true);
+    expect(s.has("c", 0)).toBe(true);
   });
 });
 
@@ -274,6 +274,17 @@ describe("WebAdmin's login", () => {
     expect(new StalwartLogin(3600, () => now).accepts(accessToken)).toBe(false); // another sink's key
     now += 3600_000;
     expect(login.accepts(accessToken)).toBe(false);
+  });
+
+  it("tokens signed with a tokenKey are accepted by every login sharing it, and only by those", () => {
+    const now = 1_000_000;
+    const key = "k".repeat(32);
+    const tokenOf = (login: StalwartLogin) => (login.exchange(`grant_type=authorization_code&code=${login.issueCode().code}`) as { access_token: string }).access_token;
+    const token = tokenOf(new StalwartLogin(3600, () => now, key));
+    expect(new StalwartLogin(3600, () => now, key).accepts(token)).toBe(true); // a restart, or another node
+    expect(new StalwartLogin(3600, () => now, "j".repeat(32)).accepts(token)).toBe(false);
+    expect(new StalwartLogin(3600, () => now).accepts(token)).toBe(false);
+    expect(new StalwartLogin(3600, () => now, key).accepts(tokenOf(new StalwartLogin(3600, () => now)))).toBe(false);
   });
 
   it("codes expire after 60 s and are bounded", () => {

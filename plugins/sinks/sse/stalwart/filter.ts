@@ -18,22 +18,15 @@ const MAX_SEARCH_DEPTH = 64;
 /** Never key filters: auth, replay, and the live-view parameters of CONTRACT 9. */
 const RESERVED = new Set(["filter", "token", "lastEventId", "follow", "since", "outputs-of"]);
 
-export interface StalwartFilter {
-  filter: Matcher;
-  /** `follow=FIELD` when given (CONTRACT 9); the caller defaults it to `spanId`. */
-  follow: string | undefined;
-}
-
-export function compileStalwartFilter(params: URLSearchParams): StalwartFilter {
+/** `follow=` is read with the other live-view parameters; the sink follows `spanId` by default in this mode. */
+export function compileStalwartFilter(params: URLSearchParams): Matcher {
   const last = new Map<string, string>();
   for (const [k, v] of params) last.set(k, v); // the last of a repeated parameter wins
   let needle: string | undefined;
-  let follow: string | undefined;
   const keys: Record<string, string> = {};
   for (const [name, value] of last) {
     if (value === "") continue;
     if (name === "filter") needle = value;
-    else if (name === "follow") follow = value;
     else if (RESERVED.has(name)) continue;
     else {
       const key = kebabToCamel(name);
@@ -42,7 +35,7 @@ export function compileStalwartFilter(params: URLSearchParams): StalwartFilter {
   }
   const keyList = Object.entries(keys);
   const conditions = { filter: needle, keys };
-  if (needle === undefined && keyList.length === 0) return { filter: { predicate: () => true, matchesAll: true, conditions }, follow };
+  if (needle === undefined && keyList.length === 0) return { predicate: () => true, matchesAll: true, conditions };
   const text = needle === undefined ? undefined : (e: LiveEvent) => containsText(e.data, needle!, false, 0);
   const byKeys =
     keyList.length === 0
@@ -53,7 +46,7 @@ export function compileStalwartFilter(params: URLSearchParams): StalwartFilter {
           return true;
         };
   const predicate = text && byKeys ? (e: LiveEvent) => text(e) || byKeys(e) : (text ?? byKeys)!;
-  return { filter: { predicate, matchesAll: false, conditions }, follow };
+  return { predicate, matchesAll: false, conditions };
 }
 
 /**

@@ -6,11 +6,13 @@
  *    a signed access token WebAdmin then sends as `Authorization: Bearer`, good until it expires.
  *
  * Codes live 60 s, are used once and at most MAX_CODES are outstanding (the oldest are
- * forgotten). Access tokens hold no state: an HMAC over their expiry, with a key random per
- * sink instance (tokens die with the process; WebAdmin then shows its login again). No refresh
- * token is issued, so WebAdmin does not try to refresh.
+ * forgotten). Access tokens hold no state: an HMAC over their expiry, with a key derived from
+ * `auth.tokenKey` when the sink has one (so tokens hold across restarts and on every node
+ * sharing it, as the stream tokens do), else random per sink instance (tokens die with the
+ * process; WebAdmin then shows its login again). Codes stay in the process that issued them:
+ * WebAdmin exchanges one at once. No refresh token is issued, so WebAdmin does not try to refresh.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 
 const CODE_TTL_MS = 60_000;
 const MAX_CODES = 1000;
@@ -38,13 +40,17 @@ export const STALWART_API_VERSION = "0.15.5";
 export type TokenGrant = { access_token: string; token_type: "bearer"; expires_in: number } | { error: string; error_description: string };
 
 export class StalwartLogin {
-  private readonly key = randomBytes(32);
+  private readonly key: Buffer;
   private readonly codes = new Map<string, number>(); // code -> expiry (ms), in issue order
 
   constructor(
     private readonly tokenSeconds: number,
     private readonly now: () => number,
-  ) {}
+    tokenKey?: string,
+  ) {
+    // Derived with its own label: a stream token never passes as a login token, nor back.
+    this.key = tokenKey === undefined ? randomBytes(32) : Buffer.from(hkdfSync("sha256", tokenKey, "livetap", "stalwart webadmin login tokens", 32));
+  }
 
   /** A fresh one-time code (the caller has checked the credentials). */
   issueCode(): OAuthCode {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TestScheduler } from "rxjs/testing";
 import type { LiveEvent } from "../../../core/index.js";
 import { compileFilter, isFilterError } from "../../../core/kit.js";
-import { FollowedValues, followKey } from "./followed.js";
+import { FollowedValues, followKey } from "./follow.js";
 import { selection } from "./selection.js";
 
 describe("FollowedValues", () => {
