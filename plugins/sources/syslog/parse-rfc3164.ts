@@ -12,7 +12,7 @@
  * - Cisco IOS: a sequence number before the stamp (`<189>36: *Mar  1 00:12:45.123: ...`).
  */
 import type { LiveEventInput } from "../../../core/index.js";
-import { COLON, SP, isDigit, setMessage, setPri, stampText, type ParseContext, type Text, type SyslogData } from "./pri.js";
+import { COLON, SP, isDigit, newData, setMessage, setPri, stampText, type ParseContext, type Text, type SyslogData } from "./pri.js";
 import { looksIso, readBsdStamp, readIsoStamp, type StampResult } from "./stamps.js";
 
 const LBRACKET = 0x5b;
@@ -26,7 +26,7 @@ const MAX_TAG = 128;
  */
 export function parseRfc3164(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInput | undefined {
   const { b, end } = t;
-  const data: SyslogData = {};
+  const data = new newData();
   if (pri >= 0) setPri(data, pri);
   const st: StampResult = { next: p, ms: Number.NaN };
   const found = readStamp(b, p, end, pri >= 0, ctx, st);

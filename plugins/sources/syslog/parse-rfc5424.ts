@@ -11,7 +11,8 @@
  * the header.
  */
 import type { LiveEventInput } from "../../../core/index.js";
-import { DASH, SP, describeAt, setMessage, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData, type SyslogData } from "./pri.js";
+import { DASH, SP, describeAt, newData, setMessage, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData, type SyslogData } from "./pri.js";
+import type { NameCache } from "./names.js";
 import { readIsoStamp, type StampResult } from "./stamps.js";
 
 const LBRACKET = 0x5b;
@@ -57,7 +58,7 @@ export function parseRfc5424(t: Text, p: number, pri: number, ctx: ParseContext)
 
 function parse(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInput {
   const { b, end } = t;
-  const data: SyslogData = {};
+  const data = new newData();
   if (pri >= 0) setPri(data, pri);
   let version = 0;
   while (b[p] !== SP) version = version * 10 + (b[p++] - 0x30);
@@ -95,7 +96,7 @@ function parse(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInp
     if (b[p] === DASH && (p + 1 === end || b[p + 1] === SP)) p++;
     else if (b[p] === LBRACKET) {
       const sd: StructuredData = {};
-      p = readElements(t, p, sd);
+      p = readElements(t, p, sd, ctx.names);
       data.structuredData = sd;
     }
     // Anything else: a sender that left out STRUCTURED-DATA; the rest is MSG.
@@ -108,17 +109,18 @@ function parse(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInp
 }
 
 /** SD-ELEMENTs from p (at `[`) until a byte that is not `[`; returns the position after the last `]`. */
-function readElements(t: Text, p: number, sd: StructuredData): number {
+function readElements(t: Text, p: number, sd: StructuredData, names: NameCache | undefined): number {
   const { b, end } = t;
+  let elements = 0;
   while (p < end && b[p] === LBRACKET) {
     const idStart = ++p;
     while (p < end && b[p] !== SP && b[p] !== RBRACKET && b[p] !== EQUALS && b[p] !== QUOTE) p++;
     if (p === idStart) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: SD-ID expected, got ${describeAt(b, p, end)}`);
     if (p >= end) throw new SyntaxProblem("RFC 5424: STRUCTURED-DATA: element not closed with ]");
     if (b[p] !== SP && b[p] !== RBRACKET) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: invalid SD-ID (${describeAt(b, p, end)})`);
-    const id = t.get(idStart, p);
+    const id = nameAt(t, idStart, p, names);
     // The RFC forbids a repeated SD-ID; merging keeps every value of a sender that does it.
-    let params = Object.hasOwn(sd, id) ? sd[id] : undefined;
+    let params = elements++ > 0 && Object.hasOwn(sd, id) ? sd[id] : undefined;
     if (params === undefined) {
       params = {};
       setOwn(sd, id, params);
@@ -131,9 +133,9 @@ function readElements(t: Text, p: number, sd: StructuredData): number {
       if (p === nameStart || b[p] !== EQUALS) {
         throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: PARAM-NAME "=" expected in [${id}], got ${describeAt(b, p, end)}`);
       }
-      const name = t.get(nameStart, p);
+      const paramName = nameAt(t, nameStart, p, names);
       p++;
-      if (b[p] !== QUOTE) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: '"' expected after ${name}= in [${id}], got ${describeAt(b, p, end)}`);
+      if (b[p] !== QUOTE) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: '"' expected after ${paramName}= in [${id}], got ${describeAt(b, p, end)}`);
       const valueStart = ++p;
       let escapes = false;
       while (p < end && b[p] !== QUOTE) {
@@ -143,18 +145,22 @@ function readElements(t: Text, p: number, sd: StructuredData): number {
         }
         p++;
       }
-      if (p >= end) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: value of ${name} in [${id}] not closed with '"'`);
+      if (p >= end) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: value of ${paramName} in [${id}] not closed with '"'`);
       const value = escapes ? unescape(t, valueStart, p) : t.get(valueStart, p);
       p++;
-      addParam(params, name, value);
+      addParam(params, paramName, value);
       if (p < end && b[p] !== SP && b[p] !== RBRACKET) {
-        throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: space or ] expected after ${name}="..." in [${id}], got ${describeAt(b, p, end)}`);
+        throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: space or ] expected after ${paramName}="..." in [${id}], got ${describeAt(b, p, end)}`);
       }
     }
     if (p >= end || b[p] !== RBRACKET) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: element [${id}] not closed with ]`);
     p++;
   }
   return p;
+}
+
+function nameAt(t: Text, from: number, to: number, names: NameCache | undefined): string {
+  return names ? names.get(t, from, to) : t.get(from, to);
 }
 
 /** A param repeated within one element becomes an array of its values (CONTRACT 1). */

@@ -14,6 +14,7 @@ import { utf8Boundary } from "../../../core/kit.js";
 import { Framer } from "./framing.js";
 import type { SyslogOptions } from "./options.js";
 import { parseSyslog, unparsedFrame } from "./parse.js";
+import { NameCache } from "./names.js";
 import type { ParseContext } from "./pri.js";
 import { IsoClock, type Zone } from "./time.js";
 
@@ -70,6 +71,7 @@ export class Receiver {
   private closed: Promise<void> | undefined;
   private readonly meters: Meters;
   private readonly iso = new IsoClock();
+  private readonly names = new NameCache();
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   private unreported = { truncated: 0, parseErrors: 0 };
   /**
@@ -269,7 +271,7 @@ export class Receiver {
 
   context(remoteIp: string | undefined): ParseContext {
     const clock = this.deps.clock;
-    return { remoteIp, zone: this.deps.zone, now: () => clock.now(), iso: this.iso };
+    return { remoteIp, zone: this.deps.zone, now: () => clock.now(), iso: this.iso, names: this.names };
   }
 
   private listenUdp(socket: dgram.Socket): void {
