@@ -11,7 +11,7 @@
  * the header.
  */
 import type { LiveEventInput } from "../../../core/index.js";
-import { DASH, SP, describeAt, newData, setMessage, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData, type SyslogData } from "./pri.js";
+import { DASH, SP, describeAt, newData, setMessage, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData } from "./pri.js";
 import type { NameCache } from "./names.js";
 import { readIsoStamp, type StampResult } from "./stamps.js";
 
