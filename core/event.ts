@@ -65,9 +65,14 @@ function inRfc3339Range(ms: number): boolean {
 export class EventIdGenerator {
   private lastMs = 0;
   private seq = 0;
+  /** `<lastMs>-`, formatted once per millisecond rather than per event. */
+  private prefix = "0-";
   next(nowMs: number): string {
-    if (nowMs > this.lastMs) this.lastMs = Math.trunc(nowMs);
-    return `${this.lastMs}-${++this.seq}`;
+    if (nowMs > this.lastMs) {
+      this.lastMs = Math.trunc(nowMs);
+      this.prefix = `${this.lastMs}-`;
+    }
+    return this.prefix + ++this.seq;
   }
 }
 

@@ -266,6 +266,9 @@ export class Pipeline {
     const received = metrics.counter("events.received");
     const ledger = this.services.delivery.source(c.path);
     const taps = this.services.taps.feed(c.path);
+    // Sources emit runs of one type: its counter is looked up when the type changes.
+    let lastType = "";
+    let typeCounter: Counter | undefined;
     // A source with drain() ends by itself when asked; the others are unsubscribed at stop.
     const until = source.drain ? this.cutOff$ : merge(this.stop$, this.cutOff$);
     return defer(() => source.events()).pipe(
@@ -274,7 +277,11 @@ export class Pipeline {
         const event = this.stamp(input, scheduler.now());
         received.inc();
         if (ledger) ledger.eventsOut++;
-        metrics.eventTypeCounter(event.type).inc();
+        if (event.type !== lastType || typeCounter === undefined) {
+          lastType = event.type;
+          typeCounter = metrics.eventTypeCounter(lastType);
+        }
+        typeCounter.inc();
         taps.emit(event);
         return event;
       }),
