@@ -7,6 +7,8 @@
 // Records and lines to events (JSON logs, webhook bodies), and events to JSON (sinks).
 export { recordToEvent, lineToEvent, toEventType, isPlainObject, type RecordOptions } from "./lib/record.js";
 export { eventToJson, isEventType } from "./event.js";
+// Objects built on a hot path property by property, sized by V8 to what they end up with.
+export { plainObjectClass } from "./lib/plain-objects.js";
 
 // Listen addresses: `host:port` parsing, loopback checks, their option schemas.
 export { parseAddress, isLoopback, urlFor, type HostPort } from "./lib/address.js";

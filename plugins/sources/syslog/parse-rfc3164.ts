@@ -12,7 +12,7 @@
  * - Cisco IOS: a sequence number before the stamp (`<189>36: *Mar  1 00:12:45.123: ...`).
  */
 import type { LiveEventInput } from "../../../core/index.js";
-import { COLON, SP, isDigit, newData, setMessage, setPri, stampText, type ParseContext, type Text, type SyslogData } from "./pri.js";
+import { COLON, SP, isDigit, SyslogFields, syslogEvent, setMessage, setPri, stampText, type ParseContext, type Text, type SyslogData } from "./pri.js";
 import { looksIso, readBsdStamp, readIsoStamp, type StampResult } from "./stamps.js";
 
 const LBRACKET = 0x5b;
@@ -26,7 +26,7 @@ const MAX_TAG = 128;
  */
 export function parseRfc3164(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInput | undefined {
   const { b, end } = t;
-  const data = new newData();
+  const data = new SyslogFields();
   if (pri >= 0) setPri(data, pri);
   const st: StampResult = { next: p, ms: Number.NaN };
   const found = readStamp(b, p, end, pri >= 0, ctx, st);
@@ -35,7 +35,7 @@ export function parseRfc3164(t: Text, p: number, pri: number, ctx: ParseContext)
     // A PRI followed by no header: the rest is the message.
     setMessage(data, t, p);
     if (ctx.remoteIp !== undefined) data.remoteIp = ctx.remoteIp;
-    return { type: "syslog.message", data };
+    return syslogEvent("syslog.message", undefined, data);
   }
   p = st.next;
   while (p < end && b[p] === SP) p++;
@@ -43,7 +43,7 @@ export function parseRfc3164(t: Text, p: number, pri: number, ctx: ParseContext)
   if (p < end) setMessage(data, t, p);
   if (ctx.remoteIp !== undefined) data.remoteIp = ctx.remoteIp;
   const createdAt = Number.isNaN(st.ms) ? undefined : stampText(st.ms, ctx);
-  return createdAt === undefined ? { type: "syslog.message", data } : { type: "syslog.message", createdAt, data };
+  return syslogEvent("syslog.message", createdAt, data);
 }
 
 /** A stamp at p, after an optional Cisco sequence number and clock-sync mark; it must end at SP or the end. */

@@ -11,7 +11,7 @@
  * the header.
  */
 import type { LiveEventInput } from "../../../core/index.js";
-import { DASH, SP, describeAt, newData, setMessage, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData } from "./pri.js";
+import { DASH, SP, describeAt, SyslogFields, syslogEvent, setMessage, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData } from "./pri.js";
 import type { NameCache } from "./names.js";
 import { readIsoStamp, type StampResult } from "./stamps.js";
 
@@ -58,7 +58,7 @@ export function parseRfc5424(t: Text, p: number, pri: number, ctx: ParseContext)
 
 function parse(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInput {
   const { b, end } = t;
-  const data = new newData();
+  const data = new SyslogFields();
   if (pri >= 0) setPri(data, pri);
   let version = 0;
   while (b[p] !== SP) version = version * 10 + (b[p++] - 0x30);
@@ -105,7 +105,7 @@ function parse(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInp
     if (p < end) setMessage(data, t, p);
   }
   if (ctx.remoteIp !== undefined) data.remoteIp = ctx.remoteIp;
-  return createdAt === undefined ? { type: "syslog.message", data } : { type: "syslog.message", createdAt, data };
+  return syslogEvent("syslog.message", createdAt, data);
 }
 
 /** SD-ELEMENTs from p (at `[`) until a byte that is not `[`; returns the position after the last `]`. */

@@ -3,6 +3,7 @@
  * and byte-level helpers. Pure.
  */
 import type { LiveEventInput } from "../../../core/index.js";
+import { plainObjectClass } from "../../../core/kit.js";
 import type { NameCache } from "./names.js";
 import { isoString, type IsoClock, type Zone } from "./time.js";
 
@@ -33,13 +34,19 @@ export interface SyslogData {
   [key: string]: unknown;
 }
 
-/**
- * A new, empty `data` object: a plain object (prototype Object.prototype, like `{}`), made by
- * `new` so that V8 sizes it to the fields messages end up with (slack tracking) and stores
- * all of them inline, where `{}` holds four and moves the rest into a second, growing array.
- */
-export const newData = function SyslogFields(this: SyslogData) {} as unknown as new () => SyslogData;
-newData.prototype = Object.prototype;
+/** A new, empty `data` object: a plain object sized to hold every field inline. */
+export const SyslogFields = plainObjectClass<SyslogData>();
+/** The event of one message, built in the order its keys serialise. */
+export const SyslogEvent = plainObjectClass<LiveEventInput>();
+
+/** `{ type, createdAt, data }` (createdAt only when the message has a stamp) in one allocation. */
+export function syslogEvent(type: string, createdAt: string | undefined, data: SyslogData | Record<string, unknown>): LiveEventInput {
+  const event = new SyslogEvent();
+  event.type = type;
+  if (createdAt !== undefined) event.createdAt = createdAt;
+  event.data = data;
+  return event;
+}
 
 export interface ParseContext {
   /** The sender's address, copied into every event. */
@@ -146,7 +153,7 @@ export function unparsed(t: Text, parseError: string, ctx: ParseContext, truncat
   const data: Record<string, unknown> = { message: t.whole, parseError };
   if (ctx.remoteIp !== undefined) data.remoteIp = ctx.remoteIp;
   if (truncated) data.truncated = true;
-  return { type: "syslog.unparsed", data };
+  return syslogEvent("syslog.unparsed", undefined, data);
 }
 
 /** The message text from p to end: BOM removed, absent when empty. */
