@@ -61,15 +61,9 @@ export interface ParseContext {
   names?: NameCache;
 }
 
-export const SP = 0x20;
-export const LT = 0x3c;
-export const GT = 0x3e;
-export const DASH = 0x2d;
-export const COLON = 0x3a;
-export const LF = 0x0a;
-export const CR = 0x0d;
-
-export const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+// Each parser module has its own byte constants (see parse-rfc5424.ts for why).
+const LF = 0x0a;
+const CR = 0x0d;
 
 // Buffer's own decoders: toString() adds argument checks on every call; these are what it
 // ends in. Invalid UTF-8 becomes U+FFFD, never an exception.
