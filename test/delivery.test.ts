@@ -175,6 +175,25 @@ const ev = (n: number, extra: Record<string, unknown> = {}): LiveEventInput => (
 const flushLogs = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("delivery acknowledgements", () => {
+  it("gives a tracked event the time its source tracked it as receive time (ids, default createdAt, latency)", async () => {
+    const feed = new Feed();
+    const a = new Held();
+    const r = await run([component("source", "feed", feedSource(feed)), component("sink", "a", heldSink(a), ["feed"])]);
+    const tracked = feed.delivery.track([ev(1), ev(2)]);
+    r.clock.schedule(() => undefined, 50);
+    r.advanceTo(50);
+    for (const e of tracked) feed.subject.next(e);
+    feed.subject.next(ev(3)); // untracked: received when emitted
+    expect(a.events.map((e) => [e.id.split("-")[0], e.createdAt])).toEqual([
+      ["0", "1970-01-01T00:00:00.000Z"],
+      ["0", "1970-01-01T00:00:00.000Z"],
+      ["50", "1970-01-01T00:00:00.050Z"],
+    ]);
+    const latency = r.metrics.histogram("event.latency");
+    expect([latency.count, latency.sum]).toEqual([3, 100]);
+    a.confirmAll();
+  });
+
   it("settles a batch only after every sink it fans out to confirmed it", async () => {
     const feed = new Feed();
     const a = new Held();

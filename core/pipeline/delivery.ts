@@ -20,6 +20,13 @@ type Carrier = { [RECEIPT]?: Receipt };
 export function receiptOf(event: object): Receipt | undefined {
   return (event as Carrier)[RECEIPT];
 }
+/**
+ * When the source tracked the event's batch: the moment it received it (one clock read per
+ * batch, which stamping then need not repeat per event). Undefined for an untracked event.
+ */
+export function trackedAt(event: object): number | undefined {
+  return (event as Carrier)[RECEIPT]?.startedAt;
+}
 /** Core's stamping makes a new object per event: the receipt moves with it. */
 export function carryReceipt(from: object, to: object): void {
   const r = (from as Carrier)[RECEIPT];

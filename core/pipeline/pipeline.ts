@@ -22,7 +22,7 @@ import { ConfigError, type ComponentConfig, type PipelineConfig } from "../confi
 import { plainObjectClass } from "../lib/plain-objects.js";
 import { toEventType } from "../lib/record.js";
 import { instantiate, type Services } from "./instantiate.js";
-import { DeliveryHub, carryReceipt } from "./delivery.js";
+import { DeliveryHub, carryReceipt, trackedAt } from "./delivery.js";
 import { SinkInput } from "./sink-input.js";
 import { HistoryRouter } from "./history.js";
 import { PipelineTaps } from "./taps.js";
@@ -276,7 +276,7 @@ export class Pipeline {
     return defer(() => source.events()).pipe(
       takeUntil(until),
       map((input) => {
-        const event = this.stamp(input, scheduler.now());
+        const event = this.stamp(input, trackedAt(input) ?? scheduler.now());
         received.inc();
         if (ledger) ledger.eventsOut++;
         if (event.type !== lastType || typeCounter === undefined) {
@@ -295,7 +295,8 @@ export class Pipeline {
   }
 
   /**
-   * Completes what a source left to core (id, createdAt, a valid type, data, receive time) in
+   * Completes what a source left to core (id, createdAt, a valid type, data, receive time:
+   * when the source tracked the event, else when it emitted it) in
    * a fresh object whose keys are always in wire order: `{id, type, createdAt, text, details,
    * data}` serialises like Stalwart's events, and one object shape keeps the hot path monomorphic.
    */
