@@ -52,10 +52,20 @@ export interface History {
    * of another stream, or no history at all), else the page.
    */
   query(query: HistoryQuery): Promise<HistoryPage | undefined>;
+  /**
+   * When the upstream source that gave out event `id` stored it (ms since the epoch, its own
+   * clock: JetStream's for a nats source), so a sink can date an id that does not carry its
+   * time (`<E>-<S>`). `"missing"`: an id of that source it does not hold (past retention, or
+   * never given out); undefined: no upstream source knows the id. Optional (a test double may
+   * leave it out): absent, ids are dated by nothing but themselves.
+   */
+  storedAt?(id: string): Promise<StoredAt | undefined>;
 }
 
+export type StoredAt = number | "missing";
+
 /** For a sink resolved without a pipeline (tests): no history. */
-export const NO_HISTORY: History = { available: false, query: () => Promise.resolve(undefined) };
+export const NO_HISTORY: History = { available: false, query: () => Promise.resolve(undefined), storedAt: () => Promise.resolve(undefined) };
 
 /** Compares two `<a>-<b>` event ids part by part as numbers; NaN when either is not of that form. */
 export function compareEventIds(a: string, b: string): number {

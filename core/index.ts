@@ -41,7 +41,7 @@ export type { LiveEvent, LiveEventInput } from "./event.js";
 
 // Services: the tokens and what they resolve to.
 export { OPTIONS, LOGGER, METRICS, SCHEDULER, CHECKPOINTS, HTTP_SERVERS, DELIVERY, TAPS, PIPELINE, HISTORY, DRY_RUN, type Token } from "./tokens.js";
-export type { History, HistoryPage, HistoryQuery, SourceHistory } from "./history.js";
+export type { History, HistoryPage, HistoryQuery, SourceHistory, StoredAt } from "./history.js";
 export type { ComponentTaps, ComponentStats, PipelineView } from "./taps.js";
 export type { Logger } from "pino";
 export type { ComponentMetrics, Metrics, MetricFactory } from "./metrics/component.js";

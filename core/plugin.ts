@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { LiveEvent, LiveEventInput } from "./event.js";
 import type { PluginCommand } from "./command.js";
 import { formatProblem } from "./problem-text.js";
-import type { HistoryQuery, SourceHistory } from "./history.js";
+import type { HistoryQuery, SourceHistory, StoredAt } from "./history.js";
 
 /**
  * A source produces events. The observable is cold: subscribing starts it (opens sockets,
@@ -36,6 +36,8 @@ export interface Source {
    * `History`). Resolves undefined when the query is not this source's (an id it never gave).
    */
   history?(query: HistoryQuery): Promise<SourceHistory | undefined>;
+  /** Optional, beside history(): when it stored the event `id` (see `History.storedAt`); undefined when the id is not its. */
+  storedAt?(id: string): Promise<StoredAt | undefined>;
 }
 
 /** An operator maps the event stream: a plain RxJS operator function. */

@@ -125,6 +125,68 @@ describe("livetap cluster on NATS JetStream", { timeout: 180_000 }, () => {
     onB.close();
   });
 
+  it("kill -9 with ?token= past its ttl: the client resumes on the other edge (shared tokenKey); an id the stream stored before the token is refused", async () => {
+    const nats = await natsServer();
+    const [s1, e1, e2] = await Promise.all([freePort(), freePort(), freePort()]);
+    const ingest = start(ingestConfig(nats.url, s1));
+    await waitReady(ingest, "press Ctrl-C to stop");
+    const sender = await syslogClient(s1);
+    // Stored well before the token below (more than the 60 s batch allowance): its id must not revive the token.
+    await sender.send(["before the token"]);
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    await until(async () => (await jsm.streams.info("LIVETAP").catch(() => undefined))?.state.messages === 1, "the first line stored");
+    const info = await jsm.streams.info("LIVETAP");
+    const storedBefore = (await jsm.streams.getMessage("LIVETAP", { seq: 1 }))!.time.getTime();
+    const oldId = `${Date.parse(info.created.replace(/(\.\d{3})\d+/, "$1"))}-1`;
+    await nc.close();
+
+    const auth = { bearer: ["edge-bearer-0123456789"], tokenKey: "shared-token-key-0123456789-0123456789", tokenTtlSeconds: 1 };
+    const edgeA = start(edgeConfig(nats.url, e1, { auth }));
+    const edgeB = start(edgeConfig(nats.url, e2, { auth, replayEvents: 10 }));
+    await Promise.all([edgeA, edgeB].map((r) => waitReady(r, "press Ctrl-C to stop")));
+    await new Promise((r) => setTimeout(r, Math.max(0, storedBefore + 61_000 - Date.now())));
+
+    const tokenRes = await fetch(`http://127.0.0.1:${e1}/api/telemetry/live/tracing-token`, { headers: { authorization: `Bearer ${auth.bearer[0]}` } });
+    const token = ((await tokenRes.json()) as { data: string }).data;
+    const tracesOn = (port: number) => `http://127.0.0.1:${port}/api/telemetry/traces/live?token=${encodeURIComponent(token)}`;
+    const onA = await StreamReader.open(tracesOn(e1));
+    expect(onA.status).toBe(200);
+    await onA.connected();
+    await sender.send(range(0, 100));
+    await onA.until((r) => r.events().length >= 100, "100 on A");
+    const lastId = onA.frames.filter((f) => f.id !== undefined).at(-1)!.id!;
+    expect(lastId).toMatch(new RegExp(`^${oldId.split("-")[0]}-\\d+$`));
+
+    // Past the ttl: the token alone opens nothing any more (on either edge).
+    await until(async () => {
+      const res = await fetch(tracesOn(e2));
+      await res.body?.cancel(); // a stream that still opened: closed at once
+      return res.status === 401;
+    }, "the token to expire", 20_000, 100);
+    edgeA.child.kill("SIGKILL");
+    await edgeA.exited;
+    await sender.send(range(100, 400));
+    const onB = await StreamReader.open(tracesOn(e2), { "last-event-id": lastId });
+    expect(onB.status).toBe(200);
+    await onB.until((r) => r.events().length >= 300, "300 replayed", 20_000);
+    await sender.send(range(400, 450));
+    await onB.until((r) => r.events().length >= 350, "50 live", 20_000);
+    expect([...messages(onA), ...messages(onB)]).toEqual(range(0, 450));
+    expect(onB.frames.some((f) => f.event === "gap")).toBe(false);
+
+    const refused = await fetch(tracesOn(e2), { headers: { "last-event-id": oldId } });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { details: string }).details).toMatch(
+      /^token expired: .*the reconnect grace does not apply: Last-Event-ID is older than the token \(the stream stored that event before the token was issued\)/,
+    );
+    const unknown = await fetch(tracesOn(e2), { headers: { "last-event-id": `${oldId.split("-")[0]}-99999` } });
+    expect(unknown.status).toBe(401);
+    expect(((await unknown.json()) as { details: string }).details).toMatch(/Last-Event-ID names no event the stream holds/);
+    sender.close();
+    onB.close();
+  });
+
   it("nats-server killed and restarted during ingest (file storage): nothing is lost", async () => {
     const nats = await natsServer();
     const s1 = await freePort();

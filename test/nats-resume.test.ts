@@ -255,4 +255,22 @@ describe("resume on a node not connected to NATS yet", () => {
       await server.stop();
     }
   });
+  it("HISTORY tells when JetStream stored an id of the stream (the reconnect grace of a ?token=), and nothing of other ids", async () => {
+    const c = await cluster("STORED");
+    const before = Date.now();
+    push(c.feed, 0, 3);
+    await until(() => c.seen().length === 3, "3 seen");
+    const after = Date.now();
+    const history = probes.get("STORED-probe")!;
+    const [epoch, seq] = c.seen()[1]!.id.split("-");
+    const at = await history.storedAt!(c.seen()[1]!.id);
+    expect(typeof at).toBe("number");
+    expect(at as number).toBeGreaterThanOrEqual(before - 1_000); // nats-server's clock, the same machine
+    expect(at as number).toBeLessThanOrEqual(after + 1_000);
+    expect(await history.storedAt!(`${epoch}-${Number(seq) + 1000}`)).toBe("missing");
+    expect(await history.storedAt!(`${epoch}-0`)).toBe("missing");
+    expect(await history.storedAt!(`${Number(epoch) + 1}-${seq}`)).toBeUndefined();
+    expect(await history.storedAt!("garbage")).toBeUndefined();
+    await c.stop();
+  });
 });

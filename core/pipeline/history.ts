@@ -1,7 +1,7 @@
 import { EMPTY, Observable, merge, share, tap } from "rxjs";
 import type { DependencyContainer } from "tsyringe";
 import { isEventType, toCreatedAt, type LiveEvent, type LiveEventInput } from "../event.js";
-import type { History, HistoryPage, HistoryQuery, SourceHistory } from "../history.js";
+import type { History, HistoryPage, HistoryQuery, SourceHistory, StoredAt } from "../history.js";
 import type { Source } from "../plugin.js";
 import type { ComponentConfig, PipelineConfig } from "../config/model.js";
 import { toEventType } from "../lib/record.js";
@@ -42,6 +42,7 @@ export class HistoryRouter {
         return sources().length > 0;
       },
       query: (q) => this.query(sink, q),
+      storedAt: (id) => this.storedAt(sink, id),
     };
   }
 
@@ -66,6 +67,14 @@ export class HistoryRouter {
     for (const name of this.historySources(sink)) {
       const answer = await this.sourceOf(name)!.history!(q);
       if (answer) return this.page(sink, name, answer, q);
+    }
+    return undefined;
+  }
+
+  private async storedAt(sink: ComponentConfig, id: string): Promise<StoredAt | undefined> {
+    for (const name of this.historySources(sink)) {
+      const at = await this.sourceOf(name)!.storedAt?.(id);
+      if (at !== undefined) return at;
     }
     return undefined;
   }

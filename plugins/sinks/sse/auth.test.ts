@@ -3,6 +3,8 @@ import { z } from "zod";
 import pino from "pino";
 import { hashPassword, verifyPassword } from "../../../core/kit.js";
 import { MetricsRegistry } from "../../../core/testing.js";
+import type { StoredAt } from "../../../core/index.js";
+import { until } from "../../../test/support/until.js";
 import { AuthOptions, StreamAuth, type AuthRequest, type StreamEndpoint } from "./auth.js";
 
 vi.mock("../../../core/kit.js", async (importOriginal) => {
@@ -175,6 +177,89 @@ describe("StreamAuth.check", () => {
       expect(!d.ok && d.details).toMatch(/^token expired: issued 3 s ago/);
       expect(!d.ok && d.details).toMatch(why);
     }
+  });
+
+  describe("a stream id <E>-<S> of the sink's history (E: the stream's creation, older than any token)", () => {
+    const E = 1_600_000_000_000;
+    function streamSetup(stored: Map<number, number>, storedAt?: (id: string) => Promise<StoredAt | undefined>) {
+      const clock = { now: 1_700_000_000_000 };
+      const asked: string[] = [];
+      const lookUp =
+        storedAt ??
+        ((id: string) => {
+          asked.push(id);
+          const [e, s] = id.split("-").map(Number);
+          return Promise.resolve(e !== E ? undefined : (stored.get(s!) ?? "missing"));
+        });
+      const auth = new StreamAuth(AuthOptions.parse({ bearer: [TOKEN], tokenTtlSeconds: 1 }), () => clock.now, undefined, lookUp);
+      return { clock, auth, asked };
+    }
+
+    it("stretches the token when the stream stored event S no earlier than the token's issue (less the batch window)", async () => {
+      const issuedAt = 1_700_000_000_000;
+      const stored = new Map([
+        [10, issuedAt - 120_000],
+        [11, issuedAt - 59_000],
+        [12, issuedAt + 2_000],
+      ]);
+      const { auth, clock, asked } = streamSetup(stored);
+      const t = auth.issueToken("traces");
+      clock.now += 2_500;
+      const resume = (id: string) => auth.check(req({}, { token: t }), "traces", id);
+      expect((await resume(`${E}-12`)).ok).toBe(true);
+      expect((await resume(`${E}-11`)).ok).toBe(true);
+      const old = await resume(`${E}-10`);
+      expect(!old.ok && old.details).toMatch(/^token expired: issued 3 s ago.*reconnect grace does not apply: Last-Event-ID is older than the token \(the stream stored that event before the token was issued\)/);
+      const gone = await resume(`${E}-9`);
+      expect(!gone.ok && gone.details).toMatch(/names no event the stream holds \(past its retention, or never stored\)/);
+      const future = await resume(`${E}-99`);
+      expect(future.ok).toBe(false);
+      expect(asked).toEqual([`${E}-12`, `${E}-11`, `${E}-10`, `${E}-9`, `${E}-99`]);
+    });
+
+    it("still dates ids the history does not know by their <ms> part, and never asks for garbage", async () => {
+      const { auth, clock, asked } = streamSetup(new Map());
+      const issuedAt = clock.now;
+      const t = auth.issueToken("traces");
+      clock.now += 2_500;
+      const resume = (id: string) => auth.check(req({}, { token: t }), "traces", id);
+      expect((await resume(`${issuedAt + 1_000}-3`)).ok).toBe(true);
+      expect((await resume(`${E + 1}-3`)).ok).toBe(false);
+      expect((await resume("not-an-id")).ok).toBe(false);
+      expect(asked).toEqual([`${issuedAt + 1_000}-3`, `${E + 1}-3`]);
+    });
+
+    it("asks nothing while the token is fresh or past the grace", async () => {
+      const { auth, clock, asked } = streamSetup(new Map([[1, 1_700_000_000_000]]));
+      const t = auth.issueToken("traces");
+      expect((await auth.check(req({}, { token: t }), "traces", `${E}-1`)).ok).toBe(true);
+      clock.now += 3_601_000;
+      expect((await auth.check(req({}, { token: t }), "traces", `${E}-1`)).ok).toBe(false);
+      expect(asked).toEqual([]);
+    });
+
+    it("refuses, saying why, when the stream cannot be asked, and bounds the checks waiting at once", async () => {
+      const failing = streamSetup(new Map(), () => Promise.reject(new Error("JetStream request timed out")));
+      const t = failing.auth.issueToken("traces");
+      failing.clock.now += 2_500;
+      const d = await failing.auth.check(req({}, { token: t }), "traces", `${E}-1`);
+      expect(!d.ok && d.details).toMatch(/Last-Event-ID could not be checked against the stream \(JetStream request timed out\)/);
+
+      const waiting: (() => void)[] = [];
+      const slow = streamSetup(new Map(), () => new Promise((resolve) => waiting.push(() => resolve(1_700_000_000_000))));
+      const t2 = slow.auth.issueToken("traces");
+      slow.clock.now += 2_500;
+      const pending = Array.from({ length: 256 }, () => slow.auth.check(req({}, { token: t2 }), "traces", `${E}-1`));
+      await until(() => waiting.length === 256, "256 lookups in flight");
+      const over = await slow.auth.check(req({}, { token: t2 }), "traces", `${E}-1`);
+      expect(!over.ok && over.details).toMatch(/too many reconnects are being checked right now/);
+      for (const w of waiting) w();
+      expect((await Promise.all(pending)).every((p) => p.ok)).toBe(true);
+      const after = slow.auth.check(req({}, { token: t2 }), "traces", `${E}-1`);
+      await until(() => waiting.length === 257, "the next lookup once the others finished");
+      waiting.at(-1)!();
+      expect((await after).ok).toBe(true);
+    });
   });
 
   it("refuses a signature with its spare bits flipped (one spelling per signature)", async () => {

@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { PATHS } from "./paths.js";
-import type { Counter, Logger } from "../../../core/index.js";
+import type { Counter, Logger, StoredAt } from "../../../core/index.js";
 import { FailureBackoff, isPasswordHash, SecretSet, verifyPassword } from "../../../core/kit.js";
 import { parseScope, SCOPE_EXAMPLE } from "./scope.js";
 
@@ -97,7 +97,7 @@ export const AuthOptions = z
       .default(3600)
       .describe(
         "Seconds a `?token=` stays good for a reconnect (a request with `Last-Event-ID`), so a browser " +
-          "EventSource survives dropped connections; only for a well-formed event id (`<ms>-<seq>`) dated after the token was issued " +
+          "EventSource survives dropped connections; only for a well-formed event id dated after the token was issued (`<ms>-<seq>`; a nats source's `<E>-<S>`: event S stored by the stream after it) " +
           "and not in the future. Default 3600, at most 2592000 (30 days); 0 = no grace.",
       ),
   })
@@ -138,6 +138,8 @@ const MAX_HEADER_CHARS = 8_192;
 // this much older than its token can still be the first one a fresh stream received.
 const ID_BEFORE_TOKEN_MS = 60_000;
 const EVENT_ID = /^(\d{1,15})-\d{1,15}$/;
+// Reconnect checks that wait for the stream at once; more are refused (and retried by the client).
+const MAX_STORED_LOOKUPS = 256;
 // One warning per this many ms at most, however many failures (a guessing run must not flood the log).
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 // Verified for unknown users so that the answer takes as long as for a known user with a
@@ -179,10 +181,18 @@ export class StreamAuth {
   private lastFailureLogAt = -Infinity;
   private failuresNotLogged = 0;
 
+  /** Reconnect checks waiting for `storedAt` now (at most MAX_STORED_LOOKUPS). */
+  private lookups = 0;
+
+  /**
+   * `storedAt`: when the sink's history stored an event id (a nats source's `<E>-<S>` carries no
+   * time of its own); absent: ids are dated by their `<ms>` part only.
+   */
   constructor(
     opts: AuthOptions | undefined,
     private readonly nowMs: () => number,
     private readonly failures?: AuthFailureSink,
+    private readonly storedAt?: (id: string) => Promise<StoredAt | undefined>,
   ) {
     this.enabled = opts !== undefined;
     // Derived, not the secret itself: the same tokenKey may sign other things elsewhere.
@@ -247,7 +257,7 @@ export class StreamAuth {
     }
     const token = lastValue(req.query?.token);
     if (token !== undefined) {
-      const v = endpoint === "api" ? fail("?token= opens only the stream it was issued for; use an Authorization header here") : this.checkToken(token, endpoint, lastEventId);
+      const v = endpoint === "api" ? fail("?token= opens only the stream it was issued for; use an Authorization header here") : await this.checkToken(token, endpoint, lastEventId);
       if (v.ok) return v;
       problems.push(v.details);
     }
@@ -327,7 +337,7 @@ export class StreamAuth {
     return ok && hash !== undefined;
   }
 
-  private checkToken(token: string, endpoint: StreamEndpoint, lastEventId: string | undefined): Verdict {
+  private async checkToken(token: string, endpoint: StreamEndpoint, lastEventId: string | undefined): Promise<Verdict> {
     const invalid = fail("invalid token (not issued by this server, altered, or from before a restart): fetch a new one from " + TOKEN_PATHS[endpoint]);
     const parts = token.split(".");
     if (token.length > 8192 || parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return invalid;
@@ -352,26 +362,48 @@ export class StreamAuth {
     const s = (ms: number) => `${Math.round(ms / 1000)} s`;
     const expired = `token expired: issued ${s(age)} ago; a token opens a stream within ${s(this.ttlMs)} of issue`;
     const fetch = `fetch a new one from ${TOKEN_PATHS[endpoint]}`;
-    if (lastEventId === undefined) return fail(`${expired} (${s(this.graceMs)} when reconnecting with Last-Event-ID); ${fetch}`);
-    const resumable = this.resumableId(lastEventId, issuedAt, now);
+    if (lastEventId === undefined || age > this.graceMs) return fail(`${expired} (${s(this.graceMs)} when reconnecting with Last-Event-ID); ${fetch}`);
+    const resumable = await this.resumableId(lastEventId, issuedAt, now);
     if (resumable !== undefined) return fail(`${expired}, and the reconnect grace does not apply: ${resumable}; ${fetch}`);
-    if (age > this.graceMs) return fail(`${expired} (${s(this.graceMs)} when reconnecting with Last-Event-ID); ${fetch}`);
     return valid;
   }
 
   /**
    * Why `Last-Event-ID` cannot stretch a token's life, or undefined when it can: it must be an
-   * event id of ours (`<ms>-<seq>`), not dated before the token was issued (less the batch
-   * window) nor after now. Garbage or an old id no longer turns an old token into a new one;
-   * a forged well-formed id still can within the grace (the trade-off CONTRACT 4 accepts for
-   * browsers, whose EventSource resends its original URL).
+   * event id of ours, not dated before the token was issued (less the batch window) nor after
+   * now. A `<ms>-<seq>` id carries its date; a stream id `<E>-<S>` of the sink's history (E is
+   * the stream's creation) is dated by when the stream stored event S, so it must name an
+   * event the stream holds. Garbage or an old id no longer turns an old token into a new one;
+   * a forged well-formed id (a recent `<ms>`, a recent `S`) still can within the grace (the
+   * trade-off CONTRACT 4 accepts for browsers, whose EventSource resends its original URL).
    */
-  private resumableId(id: string, issuedAt: number, now: number): string | undefined {
+  private async resumableId(id: string, issuedAt: number, now: number): Promise<string | undefined> {
     const m = EVENT_ID.exec(id);
     if (!m) return "Last-Event-ID is not an event id of this stream";
+    const stored = await this.lookUpStoredAt(id);
+    if (typeof stored === "string") return stored;
+    if (stored !== undefined) {
+      return stored < issuedAt - ID_BEFORE_TOKEN_MS ? "Last-Event-ID is older than the token (the stream stored that event before the token was issued)" : undefined;
+    }
     const at = Number(m[1]);
     if (at < issuedAt - ID_BEFORE_TOKEN_MS) return "Last-Event-ID is older than the token";
     if (at > now + FUTURE_SKEW_MS) return "Last-Event-ID is dated in the future";
     return undefined;
+  }
+
+  /** The stored time of `id` in the sink's history, undefined when it does not know the id, or why it cannot be told. */
+  private async lookUpStoredAt(id: string): Promise<number | string | undefined> {
+    if (!this.storedAt) return undefined;
+    // Each check is one JetStream request (bounded by its timeout); a storm of reconnects must not queue without end.
+    if (this.lookups >= MAX_STORED_LOOKUPS) return "too many reconnects are being checked right now; retry in a moment";
+    this.lookups++;
+    try {
+      const at = await this.storedAt(id);
+      return at === "missing" ? "Last-Event-ID names no event the stream holds (past its retention, or never stored)" : at;
+    } catch (err) {
+      return `Last-Event-ID could not be checked against the stream (${err instanceof Error ? err.message : String(err)})`;
+    } finally {
+      this.lookups--;
+    }
   }
 }

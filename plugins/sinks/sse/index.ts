@@ -84,10 +84,15 @@ export class SseSink implements Sink {
   ) {
     const hp = parseAddress(opts.address);
     this.tapComponents = opts.tapComponents ?? (typeof hp !== "string" && isLoopback(hp.host));
-    this.auth = new StreamAuth(opts.auth, () => scheduler.now(), {
-      counter: metrics.counter("sse.auth-failures", "Requests refused for wrong credentials (a request without any is not counted)"),
-      log,
-    });
+    this.auth = new StreamAuth(
+      opts.auth,
+      () => scheduler.now(),
+      {
+        counter: metrics.counter("sse.auth-failures", "Requests refused for wrong credentials (a request without any is not counted)"),
+        log,
+      },
+      history.storedAt ? (id) => history.storedAt!(id) : undefined,
+    );
     this.hub = new TraceHub(opts, scheduler, log, history);
     this.clients = new ClientSet(opts, scheduler, metrics.gauge("sse.clients", "Open SSE streams (events and metrics)"));
     this.exporter = new PrometheusExporter(metrics);

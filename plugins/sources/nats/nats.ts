@@ -1,7 +1,7 @@
 import { Observable, type SchedulerLike } from "rxjs";
 import type { Consumer, ConsumerConfig, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { DELIVERY, DRY_RUN, inject, injectable, LOGGER, METRICS, OPTIONS, PluginProblems, SCHEDULER, type Counter, type Delivery, type HistoryQuery, type LiveEventInput, type Logger, type ComponentMetrics, type Source, type SourceHistory } from "../../../core/index.js";
+import { DELIVERY, DRY_RUN, inject, injectable, LOGGER, METRICS, OPTIONS, PluginProblems, SCHEDULER, type Counter, type Delivery, type HistoryQuery, type LiveEventInput, type Logger, type ComponentMetrics, type Source, type SourceHistory, type StoredAt } from "../../../core/index.js";
 import { NatsLink, NatsNotReady, toCreatedAt } from "../../../core/kit.js";
 import { decodeMessage } from "./decode.js";
 import type { NatsSourceOptions } from "./options.js";
@@ -125,6 +125,21 @@ export class NatsSource implements Source {
       if (startSeq > state.last_seq) return { gap, events: new Observable((s) => s.complete()) };
     } else gap = removedSince(state, Date.parse(startTime!));
     return { gap, events: this.readRange(c, startSeq, startTime, q.limit) };
+  }
+
+  /**
+   * When JetStream stored the event `<E>-<S>` of this stream (its server clock): one message
+   * get, bounded by the JetStream request timeout. Lets a sink date a stream id, whose `E` is
+   * the stream's creation and says nothing of the event (CONTRACT 4: the reconnect grace).
+   */
+  async storedAt(id: string): Promise<StoredAt | undefined> {
+    const c = this.connected;
+    const m = ID.exec(id);
+    if (!c || !m || Number(m[1]) !== c.epoch) return undefined;
+    const seq = Number(m[2]);
+    if (seq < 1) return "missing";
+    const stored = await c.jsm.streams.getMessage(this.opts.stream, { seq });
+    return stored ? stored.time.getTime() : "missing";
   }
 
   /** The stream did not exist yet when this source first looked (an edge started before any ingest node). */
