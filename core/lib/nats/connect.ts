@@ -1,4 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { isIP } from "node:net";
+import { checkServerIdentity } from "node:tls";
 import type { SchedulerLike, Subscription } from "rxjs";
 import type { Logger } from "pino";
 import type { Authenticator, NatsConnection } from "@nats-io/transport-node";
@@ -139,7 +141,7 @@ export class NatsLink {
     try {
       nc = await connect(options);
     } catch (err) {
-      throw classify(err, this.opts.servers);
+      throw classify(err, this.opts);
     }
     if (this.closed) {
       await nc.close().catch(() => undefined);
@@ -214,9 +216,9 @@ export class NatsLink {
         problems.push({ path: ["auth", "credsFile"], message: `cannot read "${auth.credsFile}": ${errText(err)}` });
       }
     }
-    let tlsOptions: { caFile?: string; certFile?: string; keyFile?: string } | undefined;
+    let tlsOptions: { caFile?: string; certFile?: string; keyFile?: string; checkServerIdentity?: typeof checkServerIdentity } | undefined;
     if (tls || servers.some((s) => s.startsWith("tls://"))) {
-      tlsOptions = {};
+      tlsOptions = { checkServerIdentity: serverIdentityCheck(servers) };
       for (const [key, field] of [["ca", "caFile"], ["cert", "certFile"], ["key", "keyFile"]] as const) {
         const path = tls?.[key];
         if (path === undefined) continue;
@@ -256,6 +258,11 @@ export class NatsLink {
         : `${this.opts.servers.join(", ")} requires credentials: set "auth" (${errText(err)})`;
       return new PluginProblems([{ path: ["auth"], message }]);
     }
+    const code = (err as { code?: unknown })?.code;
+    if (typeof code === "string" && /CERT|SIGNATURE|ALTNAME/.test(code)) {
+      const fix = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "a certificate issued for the name or IP in the URL" : '"tls.ca": the CA that signed it';
+      return new PluginProblems([{ path: ["tls"], message: `${this.opts.servers.join(", ")} presented a certificate this client does not trust (${errText(err)}): it needs ${fix}` }]);
+    }
     return new PluginProblems([{ path: ["servers"], message: `cannot connect to ${this.opts.servers.join(", ")}: ${errText(err)}` }]);
   }
 
@@ -269,17 +276,32 @@ export class NatsLink {
   }
 }
 
+/**
+ * The client gives Node no server name for an IP address (RFC 6066 forbids one), so Node
+ * checks the certificate against "localhost" and a certificate for `IP:10.0.0.5` fails. A
+ * certificate is accepted for the name Node checks or for a configured server's IP.
+ */
+function serverIdentityCheck(servers: readonly string[]): typeof checkServerIdentity {
+  const ips = servers.map((s) => /^\w+:\/\/\[?([^\]/]+?)\]?(:\d+)?$/.exec(s)?.[1]).filter((h): h is string => h !== undefined && isIP(h) !== 0);
+  return (name, cert) => {
+    const error = checkServerIdentity(name, cert);
+    return error === undefined || ips.some((ip) => checkServerIdentity(ip, cert) === undefined) ? undefined : error;
+  };
+}
+
 function isAuthError(err: unknown): boolean {
   const name = (err as { name?: string })?.name;
   return name === "AuthorizationError" || name === "UserAuthenticationExpiredError" || /authoriz|authentic/i.test(errText(err));
 }
 
-function classify(err: unknown, servers: readonly string[]): unknown {
+function classify(err: unknown, opts: NatsConnectionOptions): unknown {
   if (isAuthError(err)) return err;
   const text = errText(err);
   const code = (err as { code?: string; cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code;
   if (/refused|ECONNREFUSED|timeout|timed out|ENOTFOUND|EHOSTUNREACH|ECONNRESET|closed|connection/i.test(`${text} ${code ?? ""}`)) {
-    return new NatsUnreachable(servers, code === "ECONNREFUSED" || /refused/i.test(text) ? "connection refused" : text);
+    // A server that verifies clients ends a TLS handshake without a client certificate in silence: the client sees a timeout.
+    const hint = /timeout/i.test(text) && opts.tls && opts.tls.cert === undefined ? "; if the server verifies clients, set tls.cert and tls.key" : "";
+    return new NatsUnreachable(opts.servers, code === "ECONNREFUSED" || /refused/i.test(text) ? "connection refused" : text + hint);
   }
   return err;
 }
