@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { LiveEvent } from "../core/index.js";
+import { compareEventIds } from "../core/kit.js";
 import { NatsServer, sharedNatsServer } from "./support/nats-server.js";
 import { collected, feeds, probes, startPipeline, until, type Run } from "./support/pipeline-run.js";
 import { StreamReader } from "../plugins/sinks/sse/test-support.js";
@@ -272,5 +273,51 @@ describe("resume on a node not connected to NATS yet", () => {
     expect(await history.storedAt!(`${Number(epoch) + 1}-${seq}`)).toBeUndefined();
     expect(await history.storedAt!("garbage")).toBeUndefined();
     await c.stop();
+  });
+});
+
+describe("edges sharing a durable consumer (a work split, not a live view of everything)", () => {
+  it("a client moving to the other edge with Last-Event-ID gets every event of the stream after its id, then that edge's live share", async () => {
+    const bus = { servers: [nats.server.url], stream: "SPLIT" };
+    const ingest = await startPipeline({
+      sources: { in: { type: "feed", name: "SPLIT-in" } },
+      sinks: { bus: { type: "nats", inputs: ["in"], ...bus, subject: "split.{type}", createStream: { storage: "memory" } } },
+    });
+    const edge = (n: string) =>
+      startPipeline({
+        sources: { bus: { type: "nats", ...bus, durable: "edges", deliver: "all" } },
+        sinks: {
+          live: { type: "sse", inputs: ["bus"], address: "127.0.0.1:0", replayEvents: 5, batchWindowMs: 5 },
+          seen: { type: "collect", inputs: ["bus"], name: `SPLIT-${n}` },
+        },
+      });
+    const [a, b] = [await edge("a"), await edge("b")];
+    const seen = (n: string) => collected.get(`SPLIT-${n}`) ?? [];
+    const feed = feeds.get("SPLIT-in")!;
+    const onA = await StreamReader.open(`${sseUrl(a)}/api/telemetry/traces/live`);
+    await onA.connected();
+    push(feed, 0, 40);
+    await until(() => seen("a").length + seen("b").length === 40, "40 split between the edges");
+    expect(seen("a").length).toBeGreaterThan(0);
+    expect(seen("b").length).toBeGreaterThan(0);
+    await onA.until((r) => r.ids().length === seen("a").length, "A's share on A");
+    expect(onA.ids()).toEqual(seen("a").map((e) => e.id)); // on A: only A's share
+    const lastId = onA.ids().at(-1)!;
+    await a.pipeline.stop();
+    push(feed, 40, 60);
+    await until(() => seen("a").length + seen("b").length === 60, "the rest on B");
+    const onB = await StreamReader.open(`${sseUrl(b)}/api/telemetry/traces/live`, { "last-event-id": lastId });
+    const after = (n: number) => [...seen("a"), ...seen("b")].map((e) => e.id).filter((id) => compareEventIds(id, lastId) > 0).sort(compareEventIds).slice(0, n);
+    await onB.until((r) => r.ids().length === after(Infinity).length, "every event after the id");
+    push(feed, 60, 70);
+    await until(() => seen("a").length + seen("b").length === 70, "70 taken");
+    // From JetStream: B's share since the id too (which A never showed), then B's live ones; no gap, no duplicate.
+    await onB.until((r) => r.ids().length === after(Infinity).length, "and the live ones");
+    expect(onB.ids()).toEqual(after(Infinity));
+    expect(onB.events().map((e) => e.data.i)).toEqual(Array.from({ length: 70 - 1 - Number(onA.events().at(-1)!.data.i) }, (_, k) => Number(onA.events().at(-1)!.data.i) + 1 + k));
+    expect(onB.frames.some((f) => f.event === "gap" || f.event === "dropped")).toBe(false);
+    onB.close();
+    onA.close();
+    await Promise.all([ingest.pipeline.stop(), b.pipeline.stop()]);
   });
 });
