@@ -107,9 +107,8 @@ function component(kind: ComponentConfig["kind"], name: string, definition: Plug
 /** A clock that stands still and timers that never fire: tests of timing pass a TestScheduler. */
 const stillClock = { now: () => 1_700_000_000_000, schedule: () => new Subscription() } as unknown as SchedulerLike;
 
-function pipelineOf(components: ComponentConfig[], metrics = new MetricsRegistry(), options: PipelineOptions = {}, scheduler = stillClock) {
+function pipelineOf(components: ComponentConfig[], metrics = new MetricsRegistry(), options: PipelineOptions = {}, scheduler = stillClock, logger = pino({ level: "silent" })) {
   const config: PipelineConfig = { dataDir: "/tmp/livetap-test", components, warnings: [] };
-  const logger = pino({ level: "silent" });
   return new Pipeline(config, { logger, metrics, scheduler, http: new HttpServerPool(logger), dataDir: "/tmp/livetap-test" }, options);
 }
 
@@ -350,7 +349,9 @@ describe("Pipeline stop and give-up paths", () => {
     });
     const out = new Collected();
     const { ts, scheduler } = recordingScheduler();
-    const p = pipelineOf([component("source", "stubborn", stubborn), component("sink", "out", collectSink(out), ["stubborn"])], new MetricsRegistry(), { drainTimeoutMs: 7_777 }, scheduler);
+    const warnings: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
+    const p = pipelineOf([component("source", "stubborn", stubborn), component("sink", "out", collectSink(out), ["stubborn"])], new MetricsRegistry(), { drainTimeoutMs: 7_777 }, scheduler, logger);
     await p.start();
     await tick();
     feed.subject.next({ type: "feed.one", data: {} });
@@ -362,6 +363,7 @@ describe("Pipeline stop and give-up paths", () => {
     await tick();
     feed.subject.next({ type: "feed.while-draining", data: {} });
     expect(out.completed).toBe(false);
+    expect(warnings).toEqual([]);
 
     ts.maxFrames = 7_777;
     ts.flush();
@@ -369,6 +371,7 @@ describe("Pipeline stop and give-up paths", () => {
     expect(await stopped).toEqual({ failed: [] });
     expect(out.events.map((e) => e.type)).toEqual(["feed.one", "feed.while-draining"]);
     expect(feed.subject.observed).toBe(false);
+    expect(warnings).toEqual(["sources.stubborn did not finish draining within 7777 ms: cut off (events still in flight there may be lost)"]);
   });
 
   it("cancels the cut-off timer when the sources drained in time", async () => {

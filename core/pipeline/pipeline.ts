@@ -4,6 +4,7 @@ import {
   catchError,
   connectable,
   defer,
+  finalize,
   map,
   merge,
   of,
@@ -61,6 +62,8 @@ export class Pipeline {
   private readonly built: Built[] = [];
   private readonly stop$ = new Subject<void>();
   private readonly cutOff$ = new Subject<void>();
+  /** Paths of the sources whose stream has not ended yet (named when a drain is cut off). */
+  private readonly sourcesOpen = new Set<string>();
   private readonly failed = new Set<string>();
   private readonly ids = new EventIdGenerator();
   private readonly connections: Subscription[] = [];
@@ -186,7 +189,13 @@ export class Pipeline {
           this.report(b.config.path, err);
         }
       }
-      const cut = this.services.scheduler.schedule(() => this.cutOff$.next(), this.drainTimeoutMs);
+      const cut = this.services.scheduler.schedule(() => {
+        if (this.sourcesOpen.size > 0) {
+          const names = [...this.sourcesOpen];
+          this.services.logger.warn({ sources: names }, `${names.join(", ")} did not finish draining within ${this.drainTimeoutMs} ms: cut off (events still in flight there may be lost)`);
+        }
+        this.cutOff$.next();
+      }, this.drainTimeoutMs);
       void this.runPromise.finally(() => cut.unsubscribe());
     }
     return this.runPromise;
@@ -273,7 +282,11 @@ export class Pipeline {
     let typeCounter: Counter | undefined;
     // A source with drain() ends by itself when asked; the others are unsubscribed at stop.
     const until = source.drain ? this.cutOff$ : merge(this.stop$, this.cutOff$);
-    return defer(() => source.events()).pipe(
+    return defer(() => {
+      this.sourcesOpen.add(c.path);
+      return source.events();
+    }).pipe(
+      finalize(() => this.sourcesOpen.delete(c.path)),
       takeUntil(until),
       map((input) => {
         const event = this.stamp(input, trackedAt(input) ?? scheduler.now());

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { sharedNatsServer } from "../../../test/support/nats-server.js";
 import { collected, feeds, startPipeline, until } from "../../../test/support/pipeline-run.js";
+import { freePort } from "../../../core/testing.js";
 
 const nats = sharedNatsServer();
 
@@ -122,5 +123,38 @@ describe("nats source", () => {
     await jetstream(nats.nc).publish("later.x", JSON.stringify({ type: "l.x", data: {} }));
     await until(() => got("later").length === 1, "the event");
     await run.pipeline.stop();
+  });
+
+  describe("stopped before its first pull, it ends at once (no drain cut-off)", () => {
+    const cutOff = (logs: string[]) => logs.filter((l) => l.includes("did not finish draining"));
+
+    it("while it could not reach the server yet", async () => {
+      const port = await freePort();
+      const run = await startPipeline({ sources: { bus: { type: "nats", servers: [`nats://127.0.0.1:${port}`], stream: "NOWHERE" } }, sinks: { out: { type: "collect", inputs: ["bus"], name: "nowhere" } } });
+      // A retry, not the first try: by then the pipeline subscribed and the source waits for its connection.
+      await until(() => run.logs.some((l) => l.startsWith(`sources.bus cannot reach nats://127.0.0.1:${port}`) && l.endsWith("(attempt 2)")), "a retry logged");
+      await run.pipeline.stop();
+      expect(cutOff(run.logs)).toEqual([]);
+      expect(got("nowhere")).toEqual([]);
+    });
+
+    it("while its stream does not exist yet", async () => {
+      const run = await startPipeline({ sources: { bus: { type: "nats", servers: [nats.server.url], stream: "NOTYET" } }, sinks: { out: { type: "collect", inputs: ["bus"], name: "notyet" } } });
+      await until(() => run.logs.some((l) => l.startsWith('sources.bus stream "NOTYET" does not exist') && l.endsWith("(attempt 2)")), "a retry logged");
+      await run.pipeline.stop();
+      expect(cutOff(run.logs)).toEqual([]);
+    });
+
+    it("while the first pull waits on an empty stream (ordered and durable)", async () => {
+      await stream("EMPTY", ["empty.>"]);
+      for (const durable of [undefined, "idle"]) {
+        const run = await startPipeline({
+          sources: { bus: { type: "nats", servers: [nats.server.url], stream: "EMPTY", ...(durable ? { durable } : {}) } },
+          sinks: { out: { type: "collect", inputs: ["bus"], name: `empty-${durable}` } },
+        });
+        await run.pipeline.stop();
+        expect(cutOff(run.logs)).toEqual([]);
+      }
+    });
   });
 });

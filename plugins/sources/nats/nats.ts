@@ -33,6 +33,8 @@ export class NatsSource implements Source {
   private connected: Connected | undefined;
   private messages: ConsumerMessages | undefined;
   private draining = false;
+  /** Wakes each subscription of events() that waits for its connection, at drain or unsubscribe. */
+  private readonly wakeOnEnd = new Set<() => void>();
   private readonly unparsed: Counter;
   private readonly redelivered: Counter;
 
@@ -57,14 +59,21 @@ export class NatsSource implements Source {
   events(): Observable<LiveEventInput> {
     return new Observable<LiveEventInput>((sub) => {
       let closed = false;
+      let wake!: () => void;
+      // Resolves at drain or unsubscribe: a source still connecting or looking for its stream ends at once.
+      const ended = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));
+      this.wakeOnEnd.add(wake);
+      if (this.draining) wake(); // drained before the pipeline subscribed (a stop right after start)
+      const over = () => closed || this.draining;
       const run = async () => {
-        await this.link.ready;
-        const c = this.connected!;
-        if (closed) return;
+        const c = (await Promise.race([this.link.ready.then(() => this.connected!), ended])) ?? undefined;
+        if (!c || over()) return;
         const consumer = await this.liveConsumer(c);
+        if (over()) return;
         const messages = await consumer.consume({ max_messages: Math.min(PULL_BATCH, this.opts.maxPendingEvents) });
         this.messages = messages;
-        if (closed || this.draining) await messages.close();
+        // Not awaited: close() resolves once the loop below has run out (before the first pull answered too).
+        if (over()) void messages.close();
         for await (const m of messages) {
           sub.next(this.toEvent(m, c.epoch));
           // At the bound: stop taking messages; the client pulls no more until we iterate again.
@@ -75,11 +84,14 @@ export class NatsSource implements Source {
       run().then(
         () => sub.complete(),
         (err: unknown) => {
-          if (!closed) sub.error(err);
+          if (!over()) sub.error(err);
+          else sub.complete();
         },
       );
       return () => {
         closed = true;
+        this.wakeOnEnd.delete(wake);
+        wake();
         void this.messages?.close();
       };
     });
@@ -87,13 +99,12 @@ export class NatsSource implements Source {
 
   drain(): void {
     this.draining = true;
+    for (const wake of this.wakeOnEnd) wake();
     void this.messages?.close();
   }
 
   async stop(): Promise<void> {
-    this.draining = true;
-    // Not awaited: closing a consumer whose first pull is still pending can wait for the pull's expiry.
-    void this.messages?.close().catch(() => undefined);
+    this.drain();
     await this.link.close();
   }
 
