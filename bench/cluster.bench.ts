@@ -79,10 +79,23 @@ function startProcess(name: string, cmd: string, args: string[], ready: RegExp):
   });
 }
 
+// BENCH_CPU_PROF=<dir>: livetap nodes run with `node --cpu-prof` into that folder (open the
+// .cpuprofile files in Chrome DevTools); they are then stopped with SIGTERM so the profile is written.
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+
 function livetap(name: string, config: object): Promise<ChildProcess> {
   const file = join(work, `${name}.json`);
   writeFileSync(file, JSON.stringify({ dataDir: join(work, name), ...config }));
-  return startProcess(name, process.execPath, [CLI, "run", "--config", file], /press Ctrl-C to stop/);
+  const prof = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  return startProcess(name, process.execPath, [...prof, CLI, "run", "--config", file], /press Ctrl-C to stop/);
+}
+
+/** Ends a node: SIGKILL, or SIGTERM and its exit when profiling (the profile is written at exit). */
+async function end(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill(PROFILE_DIR ? "SIGTERM" : "SIGKILL");
+  await exited;
 }
 
 /** utime + stime of a process, in seconds. */
@@ -237,7 +250,7 @@ async function runCluster(): Promise<{ max: PhaseResult; paced: PhaseResult }> {
   const paced = await phase("paced", socket, reader, pids);
   socket.destroy();
   reader.close();
-  for (const c of [ingest, edge, nats]) c.kill("SIGKILL");
+  for (const c of [ingest, edge, nats]) await end(c);
   return { max, paced };
 }
 
@@ -255,7 +268,7 @@ async function runSingle(): Promise<{ max: PhaseResult; paced: PhaseResult }> {
   const paced = await phase("paced", socket, reader, pids);
   socket.destroy();
   reader.close();
-  node.kill("SIGKILL");
+  await end(node);
   return { max, paced };
 }
 

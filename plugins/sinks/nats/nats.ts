@@ -7,6 +7,9 @@ import type { NatsSinkOptions } from "./options.js";
 import { ensureStream } from "./stream.js";
 import { AckPublisher, type PublishOutcome } from "./publisher.js";
 
+/** Bytes kept for the header block (`Nats-Msg-Id`) within the server's max payload. */
+const HEADER_ROOM = 128;
+
 interface Pending {
   event: LiveEvent;
   /** Arrival order: retried events go out again in their original order. */
@@ -27,7 +30,7 @@ export class NatsSink implements Sink {
   readonly acknowledges = true;
   private readonly link: NatsLink;
   private readonly subjectOf: (type: string) => string;
-  /** Per process, so two nodes' equal local ids never look like one message to the dedup window. */
+  /** Per process, so two nodes' (or two runs') equal ordinals never look like one message to the dedup window. */
   private readonly msgIdPrefix = randomBytes(6).toString("base64url");
   private readonly queue: Pending[] = [];
   private head = 0;
@@ -152,10 +155,14 @@ export class NatsSink implements Sink {
   private publish(p: Pending): void {
     const { event } = p;
     const json = eventToJson(event);
-    const payload = Buffer.from(json);
-    if (payload.length > this.maxPayload) return this.skipOversized(event, payload.length);
+    // Characters bound bytes from below (at most 3 bytes each): most events skip the byte count.
+    if (json.length * 3 > this.maxPayload - HEADER_ROOM) {
+      const bytes = Buffer.byteLength(json);
+      if (bytes > this.maxPayload - HEADER_ROOM) return this.skipOversized(event, bytes);
+    }
     this.inFlight++;
-    this.publisher!.publish(this.subjectOf(event.type), payload, `${this.msgIdPrefix}.${event.id}`, p);
+    // The ordinal, not the event id (any text a source chose): unique in this process, the same when sent again.
+    this.publisher!.publish(this.subjectOf(event.type), json, `${this.msgIdPrefix}.${p.ordinal.toString(36)}`, p);
   }
 
   private settled(p: Pending, outcome: PublishOutcome): void {
