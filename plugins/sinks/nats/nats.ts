@@ -59,7 +59,17 @@ export class NatsSink implements Sink {
     @inject(DELIVERY) private readonly delivery: Delivery,
     @inject(DRY_RUN) private readonly dryRun: boolean,
   ) {
-    this.subjectOf = subjectTemplate(opts.subject);
+    const subjectOf = subjectTemplate(opts.subject);
+    // Built once per type (a flat string the client encodes fast); bounded: types are few, but any source may invent them.
+    const subjects = new Map<string, string>();
+    this.subjectOf = (type) => {
+      let s = subjects.get(type);
+      if (s === undefined) {
+        s = subjectOf(type);
+        if (subjects.size < 1000) subjects.set(type, s);
+      }
+      return s;
+    };
     this.link = new NatsLink(opts, log, scheduler, { onConnected: (nc) => this.onConnected(nc) });
     this.link.onReconnect(() => {
       // The server is back: what waits for a retry goes now.

@@ -8,9 +8,15 @@ export type PublishOutcome =
   /** `retry`: the server did not answer or had no JetStream listening (restart, no leader yet). */
   | { ok: false; retry: boolean; error: string };
 
-/** A publish's header block, already encoded: the client only asks headers for `encode()`. */
-interface EncodedHeaders {
-  encode(): Uint8Array;
+/**
+ * The header block of the publish being made, already encoded: the client only asks headers
+ * for `encode()`, synchronously within `publish()`, so one holder serves every publish.
+ */
+class EncodedHeaders {
+  block: Uint8Array = new Uint8Array(0);
+  encode(): Uint8Array {
+    return this.block;
+  }
 }
 
 /**
@@ -32,6 +38,9 @@ export class AckPublisher<T> {
   /** The next key at each sweep, with its time: keys below a mark older than the timeout are late. */
   private readonly marks: { key: number; at: number }[] = [];
   private next = 0;
+  private readonly headers = new EncodedHeaders();
+  // Reused: the client reads the options within publish() and keeps nothing of them.
+  private readonly options: { reply: string; headers: MsgHdrs } = { reply: "", headers: this.headers as unknown as MsgHdrs };
   private readonly sub: Subscription;
   private readonly sweep: RxSubscription;
   readonly every: number;
@@ -68,9 +77,10 @@ export class AckPublisher<T> {
     const head = `NATS/1.0\r\nNats-Msg-Id: ${msgId}\r\n\r\n`;
     const bytes = Buffer.from(head + json);
     // The header block is ASCII: as many bytes as characters.
-    const headers: EncodedHeaders = { encode: () => bytes.subarray(0, head.length) };
+    this.headers.block = bytes.subarray(0, head.length);
+    this.options.reply = `${this.inbox}.${key}`;
     this.waiting.set(key, token);
-    this.nc.publish(subject, bytes.subarray(head.length), { reply: `${this.inbox}.${key}`, headers: headers as unknown as MsgHdrs });
+    this.nc.publish(subject, bytes.subarray(head.length), this.options);
   }
 
   /** Stops listening; what is still waiting is given back as retriable. */
@@ -123,16 +133,24 @@ function outcomeOf(m: Msg): PublishOutcome {
 }
 
 const OK_ACK: PublishOutcome = { ok: true };
-const STREAM_KEY = Buffer.from('{"stream":');
-const ERROR_KEY = Buffer.from('"error"');
+const STREAM_KEY = [...'{"stream":'].map((c) => c.charCodeAt(0));
+const ERROR_KEY = [...'"error"'].map((c) => c.charCodeAt(0));
 
 /**
  * The usual PubAck `{"stream":"S","seq":N}` (a duplicate too: stored once, so confirmed)
  * told from its bytes, without decoding or JSON.parse; undefined for anything else, which
- * JSON.parse then reads (an error, or a stream whose name says "error").
+ * JSON.parse then reads (an error, or a stream whose name says "error"). A plain loop: acks
+ * are some 40 bytes, and Buffer views and searches cost more than they save at that size.
  */
-function quickAck(data: Uint8Array): PublishOutcome | undefined {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (bytes.length > 512 || bytes.compare(STREAM_KEY, 0, STREAM_KEY.length, 0, STREAM_KEY.length) !== 0 || bytes.includes(ERROR_KEY)) return undefined;
+function quickAck(bytes: Uint8Array): PublishOutcome | undefined {
+  const n = bytes.length;
+  if (n > 512 || n < STREAM_KEY.length) return undefined;
+  for (let i = 0; i < STREAM_KEY.length; i++) if (bytes[i] !== STREAM_KEY[i]) return undefined;
+  for (let i = STREAM_KEY.length; i <= n - ERROR_KEY.length; i++) {
+    if (bytes[i] !== ERROR_KEY[0]) continue;
+    let k = 1;
+    while (k < ERROR_KEY.length && bytes[i + k] === ERROR_KEY[k]) k++;
+    if (k === ERROR_KEY.length) return undefined;
+  }
   return OK_ACK;
 }
