@@ -10,6 +10,8 @@ const NS_PER_MS = 1_000_000;
 /** Messages asked for per pull; the server's maxAckPending and our maxPendingEvents bound the rest. */
 const PULL_BATCH = 512;
 const ID = /^(\d{1,16})-(\d{1,16})$/;
+/** How long `storedAt` waits for a connection not made yet (a node just started, NATS down). */
+const STORED_AT_WAIT_MS = 5_000;
 
 interface Connected {
   js: JetStreamClient;
@@ -42,7 +44,7 @@ export class NatsSource implements Source {
     @inject(OPTIONS) private readonly opts: NatsSourceOptions,
     @inject(LOGGER) private readonly log: Logger,
     @inject(METRICS) metrics: ComponentMetrics,
-    @inject(SCHEDULER) scheduler: SchedulerLike,
+    @inject(SCHEDULER) private readonly scheduler: SchedulerLike,
     @inject(DELIVERY) private readonly delivery: Delivery,
     @inject(DRY_RUN) private readonly dryRun: boolean,
   ) {
@@ -73,7 +75,7 @@ export class NatsSource implements Source {
         const messages = await consumer.consume({ max_messages: Math.min(PULL_BATCH, this.opts.maxPendingEvents) });
         this.messages = messages;
         // Not awaited: close() resolves once the loop below has run out (before the first pull answered too).
-        if (over()) void messages.close();
+        if (over()) void messages.close().catch(() => undefined);
         for await (const m of messages) {
           sub.next(this.toEvent(m, c.epoch));
           // At the bound: stop taking messages; the client pulls no more until we iterate again.
@@ -92,7 +94,7 @@ export class NatsSource implements Source {
         closed = true;
         this.wakeOnEnd.delete(wake);
         wake();
-        void this.messages?.close();
+        void this.messages?.close().catch(() => undefined);
       };
     });
   }
@@ -100,7 +102,7 @@ export class NatsSource implements Source {
   drain(): void {
     this.draining = true;
     for (const wake of this.wakeOnEnd) wake();
-    void this.messages?.close();
+    void this.messages?.close().catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -144,13 +146,31 @@ export class NatsSource implements Source {
    * the stream's creation and says nothing of the event (CONTRACT 4: the reconnect grace).
    */
   async storedAt(id: string): Promise<StoredAt | undefined> {
-    const c = this.connected;
     const m = ID.exec(id);
-    if (!c || !m || Number(m[1]) !== c.epoch) return undefined;
+    if (!m) return undefined;
+    const c = this.connected ?? (await this.connectedWithin(STORED_AT_WAIT_MS));
+    if (Number(m[1]) !== c.epoch) return undefined;
     const seq = Number(m[2]);
     if (seq < 1) return "missing";
     const stored = await c.jsm.streams.getMessage(this.opts.stream, { seq });
     return stored ? stored.time.getTime() : "missing";
+  }
+
+  /** The connection once ready; rejects after `ms` (an HTTP request waits on it, unlike a history page). */
+  private connectedWithin(ms: number): Promise<Connected> {
+    return new Promise<Connected>((resolve, reject) => {
+      const timer = this.scheduler.schedule(() => reject(new Error(`not connected to NATS within ${ms} ms`)), ms);
+      this.link.ready.then(
+        () => {
+          timer.unsubscribe();
+          resolve(this.connected!);
+        },
+        (err: unknown) => {
+          timer.unsubscribe();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
   }
 
   /** The stream did not exist yet when this source first looked (an edge started before any ingest node). */
