@@ -288,9 +288,12 @@ describe("dashboard live view parameters", () => {
   });
 
   it("reads the scope a server's token carries (display only), and nothing from other strings", () => {
-    const auth = new StreamAuth({ bearer: ["admin-token-0123456789"], tokenTtlSeconds: 60, reconnectGraceSeconds: 3600 }, () => 1_764_000_000_000);
+    const auth = new StreamAuth({ bearer: ["admin-token-0123456789"], tokenTtlSeconds: 60, maxTokenTtlSeconds: 86_400, reconnectGraceSeconds: 3600 }, () => 1_764_000_000_000);
     const scoped = auth.issueToken("traces", ["domain=example.org&type=smtp.*"]);
     expect(tokenScope(scoped)).toEqual({ scope: ["domain=example.org&type=smtp.*"], issuedAtMs: 1_764_000_000_000 });
+    // A share link's token also carries its life.
+    expect(tokenScope(auth.issueToken("traces", ["domain=example.org"], 86_400))).toEqual({ scope: ["domain=example.org"], issuedAtMs: 1_764_000_000_000 });
+    expect(tokenScope(auth.issueToken("traces", undefined, 600))).toBeUndefined();
     expect(scopeText(tokenScope(scoped)!.scope)).toBe("domain=example.org, type=smtp.*");
     expect(tokenScope(auth.issueToken("traces"))).toBeUndefined();
     for (const junk of ["", "abc", "a.b", "!!!.sig"]) expect(tokenScope(junk)).toBeUndefined();

@@ -804,7 +804,8 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
   it("shares a scoped link: another browser sees only the scope's events, whatever filters its address adds", async () => {
     const ADMIN = "dashboard-admin-token-0123456789";
     const TENANT = "dashboard-tenant-token-0123456789";
-    const l = await live({ auth: { bearer: [ADMIN, { token: TENANT, scope: "domain=example.net" }] } });
+    // A 1 s token life: the link asks for a day, so it still opens after that.
+    const l = await live({ auth: { bearer: [ADMIN, { token: TENANT, scope: "domain=example.net" }], tokenTtlSeconds: 1 } });
     const { page, watch, requests } = await open(l);
     await page.locator("#login").waitFor({ state: "visible" });
     await page.fill("#login-token", ADMIN);
@@ -823,12 +824,13 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
     await page.click("#f-share");
     await page.locator("#share-box").waitFor({ state: "visible" });
     const link = await page.inputValue("#share-url");
-    expect(requests.some((u) => u.endsWith("/api/telemetry/live/tracing-token?domain=example.org"))).toBe(true);
+    expect(requests.some((u) => u.endsWith("/api/telemetry/live/tracing-token?domain=example.org&ttl=86400"))).toBe(true);
     const linkUrl = new URL(link);
     expect([...linkUrl.searchParams.keys()]).toEqual(["token"]);
     expect(link.startsWith(`${l.url}/?token=`)).toBe(true);
     expect(link).not.toContain(ADMIN);
-    expect(await page.locator("#share-what").textContent()).toMatch(/^Shows only domain=example\.org\./);
+    expect(await page.locator("#share-what").textContent()).toMatch(/^Shows only domain=example\.org\. Opens until .+ \(1 day\)\.$/);
+    await new Promise((r) => setTimeout(r, 1_500)); // past tokenTtlSeconds
 
     // Another browser: no sign-in, only the scope's events; it says it is scoped.
     const mine = { domain: "example.org" };

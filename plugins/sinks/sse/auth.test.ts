@@ -367,7 +367,7 @@ describe("AuthOptions", () => {
   };
 
   it("applies the documented defaults", () => {
-    expect(AuthOptions.parse({ bearer: [TOKEN] })).toEqual({ bearer: [TOKEN], tokenTtlSeconds: 60, reconnectGraceSeconds: 3600 });
+    expect(AuthOptions.parse({ bearer: [TOKEN] })).toEqual({ bearer: [TOKEN], tokenTtlSeconds: 60, maxTokenTtlSeconds: 86_400, reconnectGraceSeconds: 3600 });
   });
 
   it("needs at least one credential", () => {

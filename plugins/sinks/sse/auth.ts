@@ -81,6 +81,16 @@ export const AuthOptions = z
       .max(86_400)
       .default(60)
       .describe("Seconds a `?token=` from the token endpoints can open a stream after it was issued; default 60, at most 86400."),
+    maxTokenTtlSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(30 * 86_400)
+      .default(86_400)
+      .describe(
+        "Longest life a token endpoint grants when asked for one with `?ttl=SECONDS` (the dashboard's share links ask for a day); a longer ask is cut " +
+          "to this, and the answer's `expiresIn` says what was granted. Default 86400 (1 day), at most 2592000 (30 days).",
+      ),
     tokenKey: z
       .string()
       .refine((k) => Buffer.byteLength(k) >= 32, "tokenKey is shorter than 32 bytes (is its environment variable set? make one with `openssl rand -base64 32`)")
@@ -173,6 +183,8 @@ export class StreamAuth {
   private readonly users: Map<string, string>;
   private readonly challenge: string;
   private readonly ttlMs: number;
+  /** Longest `?ttl=` a token endpoint grants, in seconds. */
+  readonly maxTokenTtlSeconds: number;
   private readonly graceMs: number;
   // HMAC(header) -> verification in flight or done; holds no password, bounded, insertion-ordered.
   private readonly basicCache = new Map<string, { until: number; ok: Promise<boolean> }>();
@@ -204,6 +216,7 @@ export class StreamAuth {
     this.users = new Map((opts?.basic ?? []).map((u) => [u.user, u.passwordHash]));
     this.challenge = this.users.size > 0 ? 'Bearer realm="livetap", Basic realm="livetap"' : 'Bearer realm="livetap"';
     this.ttlMs = (opts?.tokenTtlSeconds ?? 60) * 1000;
+    this.maxTokenTtlSeconds = opts?.maxTokenTtlSeconds ?? 86_400;
     this.graceMs = (opts?.reconnectGraceSeconds ?? 3600) * 1000;
   }
 
@@ -273,12 +286,22 @@ export class StreamAuth {
     return { ok: false, presented, details: problems.join("; ") };
   }
 
-  /** A token that opens `endpoint` for `tokenTtlSeconds` (`reconnectGraceSeconds` when resuming). */
-  issueToken(endpoint: StreamEndpoint, scope?: readonly string[]): string {
-    // A scope travels signed inside the token, so it cannot be removed or changed.
+  /**
+   * A token that opens `endpoint` for `tokenTtlSeconds`, or for `ttlSeconds` when given (cut to
+   * `maxTokenTtlSeconds`), and for `reconnectGraceSeconds` when resuming.
+   */
+  issueToken(endpoint: StreamEndpoint, scope?: readonly string[], ttlSeconds?: number): string {
+    return this.issue(endpoint, scope, ttlSeconds).token;
+  }
+
+  /** `issueToken` with the life granted, in seconds (the token endpoints' `expiresIn`). */
+  issue(endpoint: StreamEndpoint, scope?: readonly string[], ttlSeconds?: number): { token: string; expiresIn: number } {
+    // A scope and a life travel signed inside the token, so neither can be removed or changed.
     const scoped = scope && scope.length > 0 ? `.${Buffer.from(JSON.stringify(scope)).toString("base64url")}` : "";
-    const payload = Buffer.from(`${endpoint}.${Math.floor(this.nowMs())}.${randomBytes(12).toString("base64url")}${scoped}`).toString("base64url");
-    return `${payload}.${this.sign(payload).toString("base64url")}`;
+    const life = ttlSeconds === undefined ? undefined : Math.min(Math.floor(ttlSeconds), this.maxTokenTtlSeconds);
+    const lived = life === undefined ? "" : `.ttl${life}`;
+    const payload = Buffer.from(`${endpoint}.${Math.floor(this.nowMs())}.${randomBytes(12).toString("base64url")}${scoped}${lived}`).toString("base64url");
+    return { token: `${payload}.${this.sign(payload).toString("base64url")}`, expiresIn: life ?? this.ttlMs / 1000 };
   }
 
   private sign(payload: string): Buffer {
@@ -346,7 +369,8 @@ export class StreamAuth {
     const sig = Buffer.from(parts[1]);
     const expected = Buffer.from(this.sign(parts[0]).toString("base64url"));
     if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) return invalid;
-    const m = /^(traces|metrics)\.(\d{1,15})\.[A-Za-z0-9_-]+(?:\.([A-Za-z0-9_-]+))?$/.exec(Buffer.from(parts[0], "base64url").toString("utf8"));
+    // A scope segment is base64url JSON (it starts "WyJ"), never "ttl<digits>".
+    const m = /^(traces|metrics)\.(\d{1,15})\.[A-Za-z0-9_-]+(?:\.(?!ttl\d)([A-Za-z0-9_-]+))?(?:\.ttl(\d{1,7}))?$/.exec(Buffer.from(parts[0], "base64url").toString("utf8"));
     if (!m) return invalid;
     const issuedFor = m[1] as StreamEndpoint;
     // Signed, so ours: the scope the token was issued with (scoped credentials, CONTRACT 9).
@@ -358,9 +382,10 @@ export class StreamAuth {
     const now = this.nowMs();
     const age = now - issuedAt;
     if (age < -FUTURE_SKEW_MS) return fail("invalid token: it is dated in the future");
-    if (age <= this.ttlMs) return valid;
+    const ttlMs = m[4] === undefined ? this.ttlMs : Number(m[4]) * 1000;
+    if (age <= ttlMs) return valid;
     const s = (ms: number) => `${Math.round(ms / 1000)} s`;
-    const expired = `token expired: issued ${s(age)} ago; a token opens a stream within ${s(this.ttlMs)} of issue`;
+    const expired = `token expired: issued ${s(age)} ago; ${m[4] === undefined ? "a token" : "this token"} opens a stream within ${s(ttlMs)} of issue`;
     const fetch = `fetch a new one from ${TOKEN_PATHS[endpoint]}`;
     if (lastEventId === undefined || age > this.graceMs) return fail(`${expired} (${s(this.graceMs)} when reconnecting with Last-Event-ID); ${fetch}`);
     const resumable = await this.resumableId(lastEventId, issuedAt, now);

@@ -50,7 +50,12 @@ const errorBody = {
   required: ["error", "details"],
 } as const;
 const tokenSchema = {
-  response: { 200: { type: "object", properties: { data: { type: "string" } }, required: ["data"] }, 400: errorBody, 401: errorBody, 403: errorBody },
+  response: {
+    200: { type: "object", properties: { data: { type: "string" }, expiresIn: { type: "integer" } }, required: ["data", "expiresIn"] },
+    400: errorBody,
+    401: errorBody,
+    403: errorBody,
+  },
 } as const;
 
 /**
@@ -120,10 +125,18 @@ export function sseRoutes(ctx: RoutesContext): FastifyPluginAsync {
     app.get(PATHS.tracingToken, { onRequest: guard("api"), schema: tokenSchema }, async (req, reply) => {
       const asked = scopeOfRequest(searchParams(req.url));
       if (typeof asked === "object") return reply.code(400).send(asked);
+      const ttl = tokenTtlOf(searchParams(req.url));
+      if (typeof ttl === "object") return reply.code(400).send(ttl);
       const scope = [...(scopes.get(req) ?? []), ...(asked === undefined ? [] : [asked])];
-      return { data: ctx.auth.issueToken("traces", scope) };
+      const { token, expiresIn } = ctx.auth.issue("traces", scope, ttl);
+      return { data: token, expiresIn };
     });
-    app.get(PATHS.metricsToken, { onRequest: guard("api", true), schema: tokenSchema }, async () => ({ data: ctx.auth.issueToken("metrics") }));
+    app.get(PATHS.metricsToken, { onRequest: guard("api", true), schema: tokenSchema }, async (req, reply) => {
+      const ttl = tokenTtlOf(searchParams(req.url));
+      if (typeof ttl === "object") return reply.code(400).send(ttl);
+      const { token, expiresIn } = ctx.auth.issue("metrics", undefined, ttl);
+      return { data: token, expiresIn };
+    });
 
     app.get(PATHS.pipeline, { onRequest: guard("api", true) }, async () => ({ components: ctx.pipeline(), tappable: ctx.tappable() }));
 
@@ -181,4 +194,12 @@ function lastEventIdOf(req: FastifyRequest, params: URLSearchParams): string | u
   if (h) return h;
   const all = params.getAll("lastEventId");
   return all[all.length - 1] || undefined;
+}
+
+/** A token endpoint's `ttl=SECONDS` (the life asked for; the auth cuts it to its maximum), or what is wrong with it. */
+function tokenTtlOf(params: URLSearchParams): number | undefined | { error: string; details: string } {
+  const asked = params.getAll("ttl").at(-1);
+  if (asked === undefined) return undefined;
+  if (!/^[1-9]\d{0,9}$/.test(asked)) return { error: "invalid parameter ttl", details: `expected a whole number of seconds (1 or more), got ${JSON.stringify(asked.slice(0, 40))}` };
+  return Number(asked);
 }

@@ -11,7 +11,8 @@ import { TOP_PARAMS } from "./stream-query.js";
 export const SCOPE_EXAMPLE = "domain=example.org&type=smtp.*";
 
 /** Parameters of a request that are not filters, so never part of a scope. */
-const NOT_FILTERS: ReadonlySet<string> = new Set([...TOP_PARAMS].filter((p) => p !== "filter" && p !== "type"));
+// `ttl` is the token endpoints' own: the life asked for a token, never a filter of its scope.
+const NOT_FILTERS: ReadonlySet<string> = new Set([...[...TOP_PARAMS].filter((p) => p !== "filter" && p !== "type"), "ttl"]);
 
 /** One scope string compiled, or what is wrong with it. */
 export function parseScope(scope: string): Matcher | string {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createPlugin } from "../../../core/testing.js";
 import { AuthOptions, StreamAuth } from "./auth.js";
 import sseDefinition from "./index.js";
-import { get, runSink, StreamReader, type RunningSink } from "./test-support.js";
+import { eventMaker, get, runSink, StreamReader, type RunningSink } from "./test-support.js";
 
 const startSink = (options: Record<string, unknown> = {}) => runSink(createPlugin(sseDefinition, { address: "127.0.0.1:0", ...options }));
 
@@ -130,4 +130,37 @@ describe("sse sink with auth", () => {
     expect((await get(url, { "last-event-id": `${Date.now() - 3_600_000}-5` })).status).toBe(401);
     expect((await open(url, { "last-event-id": `${Date.now() - 1_000}-5` })).status).toBe(200);
   });
+
+  it("a token endpoint grants a longer life when asked with ttl (cut to maxTokenTtlSeconds), signed into the token", async () => {
+    running = await startSink({ auth: { bearer: [TOKEN], tokenKey: KEY, tokenTtlSeconds: 1, maxTokenTtlSeconds: 3600 } });
+    const ask = async (query: string) => {
+      const r = await get(`${running!.url}/api/telemetry/live/tracing-token${query}`, BEARER);
+      return { status: r.status, body: JSON.parse(r.body) as { data: string; expiresIn: number; error?: string; details?: string } };
+    };
+    const plain = await ask("");
+    expect(plain.status).toBe(200);
+    expect(plain.body.expiresIn).toBe(1);
+    const long = await ask("?ttl=600&domain=example.org");
+    expect(long.body.expiresIn).toBe(600);
+    expect((await ask("?ttl=999999")).body.expiresIn).toBe(3600);
+    for (const wrong of ["0", "-5", "1.5", "soon", ""]) {
+      const r = await ask(`?ttl=${wrong}`);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe("invalid parameter ttl");
+    }
+    // The metrics token endpoint takes it too.
+    const metrics = JSON.parse((await get(`${running.url}/api/telemetry/live/metrics-token?ttl=120`, BEARER)).body) as { expiresIn: number };
+    expect(metrics.expiresIn).toBe(120);
+
+    // Past the default life: the plain token is refused without Last-Event-ID, the long one still opens a stream
+    // with its scope (the ttl is not a filter of it).
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect((await get(`${running.url}${TRACES}?token=${encodeURIComponent(plain.body.data)}`)).status).toBe(401);
+    const opened = await open(`${running.url}${TRACES}?token=${encodeURIComponent(long.body.data)}`);
+    expect(opened.status).toBe(200);
+    const event = eventMaker();
+    for (const [type, domain] of [["t.a", "example.org"], ["t.b", "example.net"], ["t.c", "example.org"]]) running.input.next(event(type!, { domain }));
+    await opened.until((r) => r.events().length >= 2, "the scoped events");
+    expect(opened.events().map((e) => e.type)).toEqual(["t.a", "t.c"]);
+  }, 20_000);
 });

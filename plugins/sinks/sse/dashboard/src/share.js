@@ -12,6 +12,17 @@ import { scopeText, VIEW_PARAM_NAMES } from "./lib/view.ts";
 
 /** @import { Auth } from "./auth.js" */
 
+/** The life a share link's token is asked for. */
+const LINK_TTL_SECONDS = 86_400;
+
+/** @param {number} s */
+function lifeText(s) {
+  if (s >= 86_400 && s % 3600 === 0) return s === 86_400 ? "1 day" : `${Math.round(s / 3600)} h`;
+  if (s >= 3600) return `${Math.round(s / 360) / 10} h`;
+  if (s >= 60) return `${Math.round(s / 60)} min`;
+  return `${s} s`;
+}
+
 export class ShareLink {
   /**
    * @param {{
@@ -49,13 +60,16 @@ export class ShareLink {
     if ([...filters.keys()].length === 0) return this.o.say("Set filters first: a shared link shows only what they match.", true);
     this.button.disabled = true;
     try {
-      const res = await apiFetch(`${TOKEN_PATHS.traces}?${filters}`, auth.authorization);
+      // A link is for later, so ask for a day; the server may grant less (auth.maxTokenTtlSeconds).
+      const res = await apiFetch(`${TOKEN_PATHS.traces}?${filters}&ttl=${LINK_TTL_SECONDS}`, auth.authorization);
       if (!res.ok) {
         const details = await errorDetails(res);
         return this.o.say(`The server did not issue a link token (${res.status}${details ? `: ${details}` : ""})`, true);
       }
-      const token = (await res.json().catch(() => undefined))?.data;
+      const answer = await res.json().catch(() => undefined);
+      const token = answer?.data;
       if (typeof token !== "string") return this.o.say("The token endpoint answered without a token.", true);
+      const life = typeof answer.expiresIn === "number" ? answer.expiresIn : undefined;
       const link = new URL(location.pathname, location.href);
       link.searchParams.set("token", token);
       const view = this.o.view();
@@ -64,7 +78,8 @@ export class ShareLink {
         if (v) link.searchParams.set(name, v);
       }
       this.url.value = link.href;
-      this.what.textContent = `Shows only ${scopeText([filters.toString()])}. Open it within the server's token lifetime (tokenTtlSeconds, default 60 s); it then keeps streaming across reconnects.`;
+      const until = life === undefined ? "" : ` Opens until ${new Date(Date.now() + life * 1000).toLocaleString()} (${lifeText(life)}).`;
+      this.what.textContent = `Shows only ${scopeText([filters.toString()])}.${until}`;
       this.box.hidden = false;
       this.url.select();
       const copied = await copyText(link.href);

@@ -79,7 +79,7 @@ export function localFromSince(since: string): string {
  */
 export function tokenScope(token: string): { scope: string[]; issuedAtMs: number } | undefined {
   const payload = decodeBase64Url(token.split(".")[0] ?? "");
-  const m = payload === undefined ? null : /^traces\.(\d{1,15})\.[A-Za-z0-9_-]+(?:\.([A-Za-z0-9_-]+))?$/.exec(payload);
+  const m = payload === undefined ? null : /^traces\.(\d{1,15})\.[A-Za-z0-9_-]+(?:\.(?!ttl\d)([A-Za-z0-9_-]+))?(?:\.ttl\d{1,7})?$/.exec(payload);
   if (!m || m[2] === undefined) return undefined;
   try {
     const scope: unknown = JSON.parse(decodeBase64Url(m[2]) ?? "");
