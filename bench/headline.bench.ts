@@ -120,10 +120,14 @@ async function startServer(kind: "baseline" | "livetap", pipeline: "headline" | 
   };
 }
 
-/** BENCH_HEADLINE_PROFILE=cpu|heap: the livetap server writes a V8 profile to ./profiles. */
+/**
+ * BENCH_HEADLINE_PROFILE=cpu|heap: the livetap server writes a V8 profile to ./profiles.
+ * BENCH_HEADLINE_NODE_ARGS: more node flags for it, space-separated (`--trace-gc`, `--import x.mjs`).
+ */
 function serverExecArgv(): string[] {
   const p = process.env.BENCH_HEADLINE_PROFILE;
-  return p === "cpu" ? ["--cpu-prof", "--cpu-prof-dir=profiles"] : p === "heap" ? ["--heap-prof", "--heap-prof-dir=profiles"] : [];
+  const extra = (process.env.BENCH_HEADLINE_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  return [...(p === "cpu" ? ["--cpu-prof", "--cpu-prof-dir=profiles"] : p === "heap" ? ["--heap-prof", "--heap-prof-dir=profiles"] : []), ...extra];
 }
 
 interface GeneratorRun {

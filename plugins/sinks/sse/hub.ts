@@ -22,10 +22,11 @@ export interface HubOptions {
 /**
  * Fan-out of one sink's input to its traces-stream clients.
  *
- * Per event: three ring slot writes; each client's compiled predicate once; JSON.stringify at
+ * Per event: a few ring slot writes; each client's compiled predicate once; JSON.stringify at
  * most once, and only when some client (now or in a later replay) wants the event; the same
- * string goes into every matching client's queue, and replaces the event in the ring (see
- * replay-ring.ts). Nothing else is allocated per event.
+ * string goes into every matching client's queue, and its UTF-8 bytes replace the event in the
+ * ring (see replay-ring.ts), which also gives the byte length the clients' limits count.
+ * Nothing else is allocated per event.
  * Clients never block the caller: a slow one only fills its own bounded queue. Batch windows
  * share one scheduler action for all clients.
  */
@@ -94,7 +95,7 @@ export class TraceHub {
         const serialised = this.ring.jsonAt(this.ring.newest, event);
         if (serialised === null) return this.skipUnserialisable(event);
         json = serialised;
-        bytes = Buffer.byteLength(json);
+        bytes = this.ring.byteLengthAt(this.ring.newest) ?? Buffer.byteLength(json);
       }
       client.offer(event.id, json, bytes);
     }
@@ -127,14 +128,14 @@ export class TraceHub {
     return Promise.resolve();
   }
 
-  private replayer(client: TraceClient): (retained: RetainedEvent) => void {
-    return (retained) => {
+  private replayer(client: TraceClient): (retained: RetainedEvent, pos: number) => void {
+    return (retained, pos) => {
       if (!client.matchesAll) {
         const event = retained.event();
         if (event === undefined || !client.matches(event)) return;
       }
       const json = retained.json;
-      if (json !== null) client.offer(retained.id, json, Buffer.byteLength(json));
+      if (json !== null) client.offer(retained.id, json, this.ring.byteLengthAt(pos) ?? Buffer.byteLength(json));
     };
   }
 

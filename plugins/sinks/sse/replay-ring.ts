@@ -1,4 +1,5 @@
 import type { LiveEvent } from "../../../core/index.js";
+import { Utf8Blocks } from "./utf8-blocks.js";
 
 /** JSON of an event; null when it is not JSON-serialisable (BigInt, cycle). */
 export function serialise(event: LiveEvent): string | null {
@@ -42,27 +43,37 @@ export interface RetainedEvent {
 
 /**
  * The last `capacity` events, for `Last-Event-ID` and `since=` replay. Each slot keeps the id
- * and createdAt (what lookups need) and either the event's JSON, once some client needed it, or the live
- * event while nobody did (so a sink without clients never serialises).
+ * and createdAt (what lookups need) and either the event's JSON, once some client needed it, or
+ * the live event while nobody did (so a sink without clients never serialises).
  *
  * Why the JSON replaces the object: 10,000 retained events with their data objects outlive
  * every young-generation collection, so each one was copied and then marked again by the
  * old-generation GC; with one client reading everything that was about half the sink's CPU
- * (bench/headline.bench.ts). A flat string has no pointers to trace. The price: a filtering
- * client's replay parses events back from their JSON (only on reconnect).
+ * (bench/headline.bench.ts). The JSON is kept as UTF-8 bytes in shared blocks (utf8-blocks.ts),
+ * not as strings: 10,000 strings were still promoted at the event rate and let the old
+ * generation grow to four times its live size between collections (peak RSS 220 MiB against
+ * 125 with no ring). Writing the bytes also yields their exact length, which the clients'
+ * byte limits need anyway. The price: a replay decodes the bytes (and a filtering client's
+ * replay parses them back into events), only on reconnect.
  *
- * Plain parallel arrays and no id index: per event three slot writes, no map churn. Finding an
+ * Plain parallel arrays and no id index: per event a few slot writes, no map churn. Finding an
  * id is a scan from the newest, paid only when a client reconnects (10000 string comparisons
  * are some microseconds). The newest position of a repeated id wins, and ids are not assumed
  * to increase.
- * Memory: `capacity` events or their JSON strings.
+ * Memory: `capacity` events, or their JSON as UTF-8 bytes (plus the unfilled end of one block
+ * of at most 256 KiB).
  */
 export class ReplayRing {
   // Grow to capacity, then reused circularly.
   private readonly ids: string[] = [];
   private readonly createdAts: string[] = [];
-  /** The JSON (string, or null when not serialisable) or, until serialised, the event. */
-  private readonly kept: (string | null | LiveEvent)[] = [];
+  /** The block holding the JSON, null when not serialisable, or, until serialised, the event. */
+  private readonly kept: (Buffer | null | LiveEvent)[] = [];
+  private readonly offsets: number[] = [];
+  private readonly byteLengths: number[] = [];
+  private readonly blocks = new Utf8Blocks();
+  /** The newest event's JSON as the string it was serialised to (the hub hands it to every client). */
+  private newestJson: string | null | undefined;
   private first = 0; // absolute position of the oldest retained event
   private next = 0; // absolute position the next event gets
 
@@ -73,6 +84,7 @@ export class ReplayRing {
   }
 
   push(event: LiveEvent): void {
+    this.newestJson = undefined;
     if (this.capacity === 0) return;
     if (this.next - this.first === this.capacity) this.first++;
     const slot = this.next++ % this.capacity;
@@ -84,10 +96,39 @@ export class ReplayRing {
   /** JSON of the event at `pos` (absolute), serialised on first use and then kept instead of it. */
   jsonAt(pos: number, event: LiveEvent): string | null {
     if (pos < this.first || pos >= this.next) return serialise(event);
+    return this.keptJson(pos);
+  }
+
+  /** JSON of the retained event at `pos`, serialising it into the ring the first time. */
+  private keptJson(pos: number): string | null {
+    const newest = pos === this.next - 1;
+    if (newest && this.newestJson !== undefined) return this.newestJson;
     const slot = pos % this.capacity;
     const kept = this.kept[slot];
-    if (kept === null || typeof kept === "string") return kept;
-    return (this.kept[slot] = serialise(kept));
+    let json: string | null;
+    if (kept === null) json = null;
+    else if (isBytes(kept)) json = kept.toString("utf8", this.offsets[slot], this.offsets[slot] + this.byteLengths[slot]);
+    else {
+      json = serialise(kept);
+      if (json === null) this.kept[slot] = null;
+      else {
+        this.byteLengths[slot] = this.blocks.add(json);
+        this.kept[slot] = this.blocks.lastBlock;
+        this.offsets[slot] = this.blocks.lastOffset;
+      }
+    }
+    if (newest) this.newestJson = json;
+    return json;
+  }
+
+  /**
+   * UTF-8 bytes of the JSON at `pos` once `jsonAt` gave it; undefined when the ring does not
+   * keep it (capacity 0, evicted), so the caller measures the string itself.
+   */
+  byteLengthAt(pos: number): number | undefined {
+    if (pos < this.first || pos >= this.next) return undefined;
+    const slot = pos % this.capacity;
+    return isBytes(this.kept[slot]) ? this.byteLengths[slot] : undefined;
   }
 
   /** Position of the newest event (after `push`), for `jsonAt`. */
@@ -153,10 +194,7 @@ export class ReplayRing {
   /** A view of one slot, made only while replaying. */
   private retained(pos: number): RetainedEvent {
     const slot = pos % this.capacity;
-    const json = (): string | null => {
-      const kept = this.kept[slot];
-      return kept === null || typeof kept === "string" ? kept : this.jsonAt(pos, kept);
-    };
+    const json = (): string | null => this.keptJson(pos);
     return {
       id: this.ids[slot],
       createdAt: this.createdAts[slot],
@@ -166,8 +204,12 @@ export class ReplayRing {
       event: () => {
         const kept = this.kept[slot];
         if (kept === null) return undefined;
-        return typeof kept === "string" ? (JSON.parse(kept) as LiveEvent) : kept;
+        return isBytes(kept) ? (JSON.parse(json()!) as LiveEvent) : kept;
       },
     };
   }
+}
+
+function isBytes(kept: Buffer | null | LiveEvent): kept is Buffer {
+  return kept instanceof Buffer;
 }

@@ -7,6 +7,7 @@ import { metricSelector, parseMetricsQuery } from "./metrics-stream.js";
 import { SseOptions } from "./options.js";
 import { prometheusName, PrometheusExporter } from "./prometheus.js";
 import { ReplayRing, serialise } from "./replay-ring.js";
+import { Utf8Blocks } from "./utf8-blocks.js";
 
 const ev = (id: string): LiveEvent => ({ id, type: "a.b", createdAt: "2026-01-01T00:00:00.000Z", data: {} });
 
@@ -98,6 +99,42 @@ describe("ReplayRing", () => {
     for (let i = 0; i < 100; i++) ring.push(ev(String(i)));
     expect(ids(ring)).toEqual(["93", "94", "95", "96", "97", "98", "99"]);
     expect(ids(ring, "96")).toEqual(["97", "98", "99"]);
+  });
+
+  it("keeps any text exactly through its UTF-8 bytes, with their exact length", () => {
+    const texts = ["plain", "é ü ß", "日本語のログ", "emoji 🎉 and a lone surrogate \ud800", "x".repeat(70_000), "€".repeat(30_000)];
+    const ring = new ReplayRing(3);
+    const json: string[] = [];
+    for (const [i, text] of texts.entries()) {
+      const e = { ...ev(String(i)), text };
+      ring.push(e);
+      json.push(ring.jsonAt(ring.newest, e)!);
+      expect(ring.byteLengthAt(ring.newest)).toBe(Buffer.byteLength(json[i]!));
+    }
+    const seen: { json: string | null; text: string | undefined }[] = [];
+    ring.forEach((r) => seen.push({ json: r.json, text: r.event()?.text }));
+    expect(seen).toEqual(json.slice(-3).map((j, i) => ({ json: j, text: texts[3 + i] })));
+    expect(ring.byteLengthAt(0)).toBeUndefined(); // evicted: the caller measures the string
+  });
+});
+
+describe("Utf8Blocks", () => {
+  it("packs strings into shared blocks, starts a new one when the worst case does not fit, and gives big ones their own", () => {
+    const blocks = new Utf8Blocks();
+    const spans: { block: Buffer; offset: number; bytes: number; s: string }[] = [];
+    const strings = [...Array.from({ length: 200 }, (_, i) => `{"n":${i},"t":"ünïcödé ${"y".repeat(i)}"}`), "z".repeat(30_000)];
+    for (const s of strings) {
+      const bytes = blocks.add(s);
+      spans.push({ block: blocks.lastBlock, offset: blocks.lastOffset, bytes, s });
+    }
+    for (const { block, offset, bytes, s } of spans) {
+      expect(bytes).toBe(Buffer.byteLength(s));
+      expect(block.toString("utf8", offset, offset + bytes)).toBe(s);
+    }
+    const distinct = new Set(spans.map((x) => x.block));
+    expect(distinct.size).toBeGreaterThan(2); // rolled over to new blocks
+    expect(distinct.size).toBeLessThan(strings.length / 10); // yet shared by many strings
+    expect(spans.at(-1)!.block.length).toBe(30_000); // its own, exactly sized
   });
 });
 
