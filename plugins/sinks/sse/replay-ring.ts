@@ -49,7 +49,7 @@ export interface RetainedEvent {
  * Why the JSON replaces the object: 10,000 retained events with their data objects outlive
  * every young-generation collection, so each one was copied and then marked again by the
  * old-generation GC; with one client reading everything that was about half the sink's CPU
- * (bench/headline.bench.ts). The JSON is kept as UTF-8 bytes in shared blocks (utf8-blocks.ts),
+ * (bench/headline.bench.ts). The JSON is kept as UTF-8 bytes in reused blocks (utf8-blocks.ts),
  * not as strings: 10,000 strings were still promoted at the event rate and let the old
  * generation grow to four times its live size between collections (peak RSS 220 MiB against
  * 125 with no ring). Writing the bytes also yields their exact length, which the clients'
@@ -60,15 +60,15 @@ export interface RetainedEvent {
  * id is a scan from the newest, paid only when a client reconnects (10000 string comparisons
  * are some microseconds). The newest position of a repeated id wins, and ids are not assumed
  * to increase.
- * Memory: `capacity` events, or their JSON as UTF-8 bytes (plus the unfilled end of one block
- * of at most 256 KiB).
+ * Memory: `capacity` events, or their JSON as UTF-8 bytes (in blocks of 128 KiB, plus at most
+ * four spare ones).
  */
 export class ReplayRing {
   // Grow to capacity, then reused circularly.
   private readonly ids: string[] = [];
   private readonly createdAts: string[] = [];
-  /** The block holding the JSON, null when not serialisable, or, until serialised, the event. */
-  private readonly kept: (Buffer | null | LiveEvent)[] = [];
+  /** The block (index in `blocks`) holding the JSON, null when not serialisable, or, until serialised, the event. */
+  private readonly kept: (number | null | LiveEvent)[] = [];
   private readonly offsets: number[] = [];
   private readonly byteLengths: number[] = [];
   private readonly blocks = new Utf8Blocks();
@@ -88,6 +88,8 @@ export class ReplayRing {
     if (this.capacity === 0) return;
     if (this.next - this.first === this.capacity) this.first++;
     const slot = this.next++ % this.capacity;
+    const evicted = this.kept[slot];
+    if (evicted !== undefined && isBytes(evicted)) this.blocks.release(evicted);
     this.ids[slot] = event.id;
     this.createdAts[slot] = event.createdAt;
     this.kept[slot] = event;
@@ -107,13 +109,13 @@ export class ReplayRing {
     const kept = this.kept[slot];
     let json: string | null;
     if (kept === null) json = null;
-    else if (isBytes(kept)) json = kept.toString("utf8", this.offsets[slot], this.offsets[slot] + this.byteLengths[slot]);
+    else if (isBytes(kept)) json = this.blocks.text(kept, this.offsets[slot], this.byteLengths[slot]);
     else {
       json = serialise(kept);
       if (json === null) this.kept[slot] = null;
       else {
         this.byteLengths[slot] = this.blocks.add(json);
-        this.kept[slot] = this.blocks.lastBlock;
+        this.kept[slot] = this.blocks.lastIndex;
         this.offsets[slot] = this.blocks.lastOffset;
       }
     }
@@ -210,6 +212,6 @@ export class ReplayRing {
   }
 }
 
-function isBytes(kept: Buffer | null | LiveEvent): kept is Buffer {
-  return kept instanceof Buffer;
+function isBytes(kept: number | null | LiveEvent): kept is number {
+  return typeof kept === "number";
 }

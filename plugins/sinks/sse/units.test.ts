@@ -116,25 +116,50 @@ describe("ReplayRing", () => {
     expect(seen).toEqual(json.slice(-3).map((j, i) => ({ json: j, text: texts[3 + i] })));
     expect(ring.byteLengthAt(0)).toBeUndefined(); // evicted: the caller measures the string
   });
+
+  it("keeps retained JSON intact while evicted events' blocks are reused", () => {
+    const ring = new ReplayRing(50);
+    const expected = new Map<string, string>();
+    for (let i = 0; i < 5000; i++) {
+      const e = { ...ev(String(i)), text: `${i} ${"ü".repeat(i % 300)}` };
+      ring.push(e);
+      expected.set(e.id, ring.jsonAt(ring.newest, e)!);
+    }
+    const seen: [string, string | null][] = [];
+    ring.forEach((r) => seen.push([r.id, r.json]));
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => String(4950 + i)).map((id) => [id, expected.get(id)!]));
+  });
 });
 
 describe("Utf8Blocks", () => {
-  it("packs strings into shared blocks, starts a new one when the worst case does not fit, and gives big ones their own", () => {
+  it("packs strings into shared blocks, gives big ones their own, and reuses a block once all its strings are released", () => {
     const blocks = new Utf8Blocks();
-    const spans: { block: Buffer; offset: number; bytes: number; s: string }[] = [];
-    const strings = [...Array.from({ length: 200 }, (_, i) => `{"n":${i},"t":"ünïcödé ${"y".repeat(i)}"}`), "z".repeat(30_000)];
+    const spans: { index: number; offset: number; bytes: number; s: string }[] = [];
+    const strings = [...Array.from({ length: 1000 }, (_, i) => `{"n":${i},"t":"ünïcödé ${"y".repeat(i)}"}`), "z".repeat(30_000)];
     for (const s of strings) {
       const bytes = blocks.add(s);
-      spans.push({ block: blocks.lastBlock, offset: blocks.lastOffset, bytes, s });
+      spans.push({ index: blocks.lastIndex, offset: blocks.lastOffset, bytes, s });
     }
-    for (const { block, offset, bytes, s } of spans) {
+    for (const { index, offset, bytes, s } of spans) {
       expect(bytes).toBe(Buffer.byteLength(s));
-      expect(block.toString("utf8", offset, offset + bytes)).toBe(s);
+      expect(blocks.text(index, offset, bytes)).toBe(s);
     }
-    const distinct = new Set(spans.map((x) => x.block));
-    expect(distinct.size).toBeGreaterThan(2); // rolled over to new blocks
-    expect(distinct.size).toBeLessThan(strings.length / 10); // yet shared by many strings
-    expect(spans.at(-1)!.block.length).toBe(30_000); // its own, exactly sized
+    const used = new Set(spans.map((x) => x.index));
+    expect(used.size).toBeGreaterThan(2); // rolled over to new blocks
+    expect(used.size).toBeLessThan(strings.length / 10); // yet shared by many strings
+
+    // Release everything but the newest string: the old blocks come back, and their bytes are overwritten.
+    for (const { index } of spans.slice(0, -1)) blocks.release(index);
+    const reused = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const s = `{"again":${i},"pad":"${"p".repeat(300)}"}`;
+      const bytes = blocks.add(s);
+      reused.add(blocks.lastIndex);
+      expect(blocks.text(blocks.lastIndex, blocks.lastOffset, bytes)).toBe(s);
+    }
+    expect([...reused].some((i) => used.has(i))).toBe(true);
+    const big = spans.at(-1)!;
+    expect(blocks.text(big.index, big.offset, big.bytes)).toBe(big.s); // not released: intact
   });
 });
 

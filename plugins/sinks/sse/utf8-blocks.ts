@@ -1,47 +1,88 @@
-const FIRST_BLOCK = 16 * 1024;
-const MAX_BLOCK = 256 * 1024;
-const EMPTY = Buffer.alloc(0);
+const BLOCK_BYTES = 128 * 1024;
+/** Full blocks kept for reuse once nothing is in them; more are left to the GC. */
+const MAX_SPARE = 4;
 
 /**
- * Strings copied as UTF-8 into shared blocks outside the JS heap, for data kept long enough to
- * outlive the young generation (the replay ring's JSON): a string kept there is copied by every
- * scavenge and then fills the old generation, whose collector lets it grow to several times the
- * live size before it runs; bytes in a Buffer are neither copied nor traced.
+ * Strings copied as UTF-8 into reused blocks outside the JS heap, for data kept long enough to
+ * outlive the young generation (the replay ring's JSON). A string kept that long is copied by
+ * scavenges and then fills the old generation, whose collector lets it grow to several times
+ * the live size before it runs; bytes in a Buffer are neither copied nor traced. Blocks are
+ * reference-counted by their holder (`release`) and reused, not left to the GC: a Buffer's
+ * memory is only freed when the old generation is collected, so fresh blocks at the event
+ * rate piled up as external memory instead.
  *
- * Append-only: a block is filled front to back and never reused; it is freed by the GC once no
- * span refers to it, so memory is what the holders of spans keep plus the unfilled end of
- * the current block. Blocks start at 16 KiB and double up to 256 KiB (a small ring stays small);
- * a string that could need more than a quarter block gets a buffer of its own.
+ * A block is filled front to back; a string that could need more than a quarter block gets a
+ * buffer of its own. Memory: the blocks holding added strings that were not released, plus at
+ * most MAX_SPARE empty ones (128 KiB each).
  */
 export class Utf8Blocks {
   /** Where the last `add` put its string (read them before the next `add`). */
-  lastBlock: Buffer = EMPTY;
+  lastIndex = -1;
   lastOffset = 0;
-  private block: Buffer = EMPTY;
-  private used = 0;
-  private nextSize = FIRST_BLOCK;
+  private readonly blocks: (Buffer | undefined)[] = [];
+  /** Strings in each block not yet released. */
+  private readonly refs: number[] = [];
+  private readonly spare: number[] = [];
+  /** Indices with no block, for the next one. */
+  private readonly vacant: number[] = [];
+  private current = -1;
+  private used = BLOCK_BYTES;
 
   /**
-   * Copies `s` to `lastBlock` at `lastOffset` and returns its exact UTF-8 length (so the caller
-   * needs no Buffer.byteLength). Fields rather than a returned object: nothing allocated per call.
+   * Copies `s` into block `lastIndex` at `lastOffset` and returns its exact UTF-8 length (so the
+   * caller needs no Buffer.byteLength). Fields rather than a returned object: nothing allocated
+   * per call.
    */
   add(s: string): number {
     // A UTF-16 code unit is at most 3 UTF-8 bytes: room for 3 per unit always fits.
     const worst = s.length * 3;
-    if (worst > MAX_BLOCK / 4) {
-      this.lastBlock = Buffer.from(s, "utf8");
+    if (worst > BLOCK_BYTES / 4) {
+      const own = Buffer.from(s, "utf8");
+      this.lastIndex = this.place(own);
       this.lastOffset = 0;
-      return this.lastBlock.length;
+      this.refs[this.lastIndex] = 1;
+      return own.length;
     }
-    if (this.block.length - this.used < worst) {
-      this.block = Buffer.allocUnsafeSlow(this.nextSize);
-      this.used = 0;
-      this.nextSize = Math.min(MAX_BLOCK, this.nextSize * 2);
-    }
-    const bytes = this.block.write(s, this.used, "utf8");
-    this.lastBlock = this.block;
+    if (BLOCK_BYTES - this.used < worst) this.startBlock();
+    const bytes = this.blocks[this.current]!.write(s, this.used, "utf8");
+    this.lastIndex = this.current;
     this.lastOffset = this.used;
+    this.refs[this.current]++;
     this.used += bytes;
     return bytes;
+  }
+
+  /** The bytes of a string `add` placed in block `index`. */
+  text(index: number, offset: number, bytes: number): string {
+    return this.blocks[index]!.toString("utf8", offset, offset + bytes);
+  }
+
+  /** The holder no longer needs one string of block `index`. */
+  release(index: number): void {
+    if (--this.refs[index] > 0 || index === this.current) return;
+    const block = this.blocks[index]!;
+    if (block.length === BLOCK_BYTES && this.spare.length < MAX_SPARE) this.spare.push(index);
+    else {
+      this.blocks[index] = undefined;
+      this.vacant.push(index);
+    }
+  }
+
+  private startBlock(): void {
+    const old = this.current;
+    this.current = this.spare.pop() ?? this.place(Buffer.allocUnsafeSlow(BLOCK_BYTES));
+    this.refs[this.current] = 0;
+    this.used = 0;
+    // The block just left may hold nothing any more (all released while it was current).
+    if (old >= 0 && this.refs[old] === 0) {
+      this.refs[old] = 1;
+      this.release(old);
+    }
+  }
+
+  private place(block: Buffer): number {
+    const index = this.vacant.pop() ?? this.blocks.length;
+    this.blocks[index] = block;
+    return index;
   }
 }
