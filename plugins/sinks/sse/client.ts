@@ -1,6 +1,6 @@
 import type { Counter, Histogram, LiveEvent } from "../../../core/index.js";
 import type { SseConnection } from "./connection.js";
-import { droppedFrame, pingFrame, traceFrame } from "./frames.js";
+import { droppedFrame, pingFrame, TRACE_FRAME_TAIL, traceFrameHead } from "./frames.js";
 
 export interface TraceStats {
   dropped: Counter;
@@ -30,6 +30,11 @@ export interface TraceClientHooks {
   /** The queue emptied onto the socket, or the connection closed (the hub may be waiting for it). */
   settled(client: TraceClient): void;
   closed(client: TraceClient): void;
+  /**
+   * Copies the UTF-8 JSON the hub keeps for ring position `pos` to `target` at `at` and returns
+   * its length, or -1 when it has none (then the client encodes its string).
+   */
+  copyJson(pos: number, target: Buffer, at: number): number;
 }
 
 /**
@@ -76,10 +81,11 @@ export class TraceClient {
   }
 
   /**
-   * Queues a serialised event (the same string for every client); sends a batch at once when
-   * `batchMaxEvents` are waiting.
+   * Queues a serialised event (the same string for every client) of `bytes` UTF-8 bytes
+   * (exactly), and its position in the hub's ring (-1: none), whose bytes a frame copies rather
+   * than encoding the string again; sends a batch at once when `batchMaxEvents` are waiting.
    */
-  offer(id: string, json: string, bytes: number): void {
+  offer(id: string, json: string, bytes: number, pos = -1): void {
     if (this.connection.isClosed) return;
     while (this.queue.length > 0 && (this.queue.length === this.opts.bufferEvents || this.queue.bytes + bytes > this.opts.bufferBytes)) {
       const droppedId = this.queue.idAt(0);
@@ -88,7 +94,7 @@ export class TraceClient {
       this.lastDroppedId = droppedId;
       this.stats.dropped.inc();
     }
-    this.queue.push(id, json, bytes);
+    this.queue.push(id, json, bytes, pos);
     if (this.queue.length >= this.opts.batchMaxEvents && this.connection.writable) this.flush();
     else if (this.queue.length === 1) this.hooks.queued(this);
   }
@@ -140,15 +146,21 @@ export class TraceClient {
       this.firstDroppedId = this.lastDroppedId = undefined;
     }
     const n = this.queue.countFitting(this.opts.batchMaxEvents, Math.min(MAX_FRAME_BYTES, this.opts.bufferBytes));
-    const lastId = this.queue.idAt(n - 1);
-    this.connection.write(traceFrame(lastId, this.queue.take(n)), now);
+    // Assembled as bytes, one copy per event from the ring: a string frame was a tree of 2n
+    // concatenations that the socket write flattened and then encoded again.
+    const head = traceFrameHead(this.queue.idAt(n - 1));
+    const frame = Buffer.allocUnsafe(Buffer.byteLength(head) + this.queue.bytesOfOldest(n) + (n - 1) + TRACE_FRAME_TAIL.length);
+    let at = frame.write(head, 0);
+    at = this.queue.takeInto(n, frame, at, this.hooks);
+    at += frame.write(TRACE_FRAME_TAIL, at, "latin1");
+    this.connection.write(at === frame.length ? frame : frame.subarray(0, at), now);
     this.stats.sent.inc(n);
     this.stats.batchSize.observe(n);
   }
 }
 
 /**
- * A FIFO ring of (id, JSON) pairs, as two parallel arrays so queueing allocates nothing. It
+ * A FIFO ring of (id, JSON, bytes, ring position), as parallel arrays so queueing allocates nothing. It
  * grows on demand up to `capacity` (a quiet client costs a few slots, not `capacity`), and
  * gives its memory back once it is empty again.
  */
@@ -156,6 +168,7 @@ class EventQueue {
   private ids: (string | undefined)[] = new Array(16);
   private jsons: (string | undefined)[] = new Array(16);
   private sizes: number[] = Array.from({ length: 16 }, () => 0);
+  private positions: number[] = Array.from({ length: 16 }, () => -1);
   private head = 0;
   length = 0;
   /** UTF-8 bytes of the queued JSON. */
@@ -163,12 +176,13 @@ class EventQueue {
 
   constructor(private readonly capacity: number) {}
 
-  push(id: string, json: string, bytes: number): void {
+  push(id: string, json: string, bytes: number, pos: number): void {
     if (this.length === this.ids.length) this.grow();
     const slot = (this.head + this.length) % this.ids.length;
     this.ids[slot] = id;
     this.jsons[slot] = json;
     this.sizes[slot] = bytes;
+    this.positions[slot] = pos;
     this.length++;
     this.bytes += bytes;
   }
@@ -195,19 +209,35 @@ class EventQueue {
     return this.ids[(this.head + i) % this.ids.length]!;
   }
 
-  /** Removes the `n` oldest and returns their JSON joined by commas. */
-  take(n: number): string {
+  /** UTF-8 bytes of the `n` oldest. */
+  bytesOfOldest(n: number): number {
+    let bytes = 0;
+    for (let i = 0; i < n; i++) bytes += this.sizes[(this.head + i) % this.ids.length];
+    return bytes;
+  }
+
+  /**
+   * Removes the `n` oldest, writing their JSON joined by commas to `target` at `at` (copied from
+   * the ring where `source` still has it, else encoded), and returns the end.
+   */
+  takeInto(n: number, target: Buffer, at: number, source: Pick<TraceClientHooks, "copyJson">): number {
     const size = this.ids.length;
-    let out = this.jsons[this.head]!;
-    for (let i = 1; i < n; i++) out += "," + this.jsons[(this.head + i) % size]!;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) target[at++] = COMMA;
+      const slot = (this.head + i) % size;
+      const pos = this.positions[slot];
+      const copied = pos >= 0 ? source.copyJson(pos, target, at) : -1;
+      at += copied >= 0 ? copied : target.write(this.jsons[slot]!, at, "utf8");
+    }
     this.advance(n);
-    return out;
+    return at;
   }
 
   clear(): void {
     this.ids = new Array(16);
     this.jsons = new Array(16);
     this.sizes = Array.from({ length: 16 }, () => 0);
+    this.positions = Array.from({ length: 16 }, () => -1);
     this.head = 0;
     this.length = 0;
     this.bytes = 0;
@@ -235,15 +265,20 @@ class EventQueue {
     const ids: (string | undefined)[] = new Array(size);
     const jsons: (string | undefined)[] = new Array(size);
     const sizes = Array.from({ length: size }, () => 0);
+    const positions = Array.from({ length: size }, () => -1);
     for (let i = 0; i < this.length; i++) {
       const slot = (this.head + i) % this.ids.length;
       ids[i] = this.ids[slot];
       jsons[i] = this.jsons[slot];
       sizes[i] = this.sizes[slot];
+      positions[i] = this.positions[slot];
     }
     this.ids = ids;
     this.jsons = jsons;
     this.sizes = sizes;
+    this.positions = positions;
     this.head = 0;
   }
 }
+
+const COMMA = 0x2c;

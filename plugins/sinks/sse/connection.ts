@@ -62,7 +62,7 @@ export class SseConnection {
    * Writes a frame; false when the socket buffer is now full (the frame itself is still sent).
    * `now` (scheduler ms) starts the stall clock when it blocks.
    */
-  write(frame: string, now: number): boolean {
+  write(frame: string | Buffer, now: number): boolean {
     if (this.closed) return false;
     let ok = this.res.write(frame);
     if (!ok) {

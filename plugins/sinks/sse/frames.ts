@@ -28,8 +28,14 @@ export function droppedFrame(count: number, fromId?: string, toId?: string): str
  * Last-Event-ID after this frame).
  */
 export function traceFrame(lastId: string, jsons: string): string {
-  return `id: ${sseId(lastId)}\nevent: trace\ndata: [${jsons}]\n\n`;
+  return traceFrameHead(lastId) + jsons + TRACE_FRAME_TAIL;
 }
+
+/** A `trace` frame up to its events, for assembling one from bytes (client.ts). */
+export function traceFrameHead(lastId: string): string {
+  return `id: ${sseId(lastId)}\nevent: trace\ndata: [`;
+}
+export const TRACE_FRAME_TAIL = "]\n\n";
 
 export function metricsFrame(samples: MetricSample[]): string {
   return `event: metrics\ndata: ${JSON.stringify(samples)}\n\n`;

@@ -7,6 +7,7 @@ import { MetricsRegistry } from "../../../core/testing.js";
 import { TraceClient, type TraceStats } from "./client.js";
 import type { SseConnection } from "./connection.js";
 import { TraceHub } from "./hub.js";
+import { traceFrame } from "./frames.js";
 import { FakeConnection } from "./test-support.js";
 
 function setup(opts: { bufferEvents?: number; bufferBytes?: number; batchMaxEvents?: number; batchWindowMs?: number; replayEvents?: number; query?: string } = {}) {
@@ -38,6 +39,15 @@ function setup(opts: { bufferEvents?: number; bufferBytes?: number; batchMaxEven
 }
 
 describe("TraceHub and TraceClient", () => {
+  it("assembles a frame byte for byte, from the ring's bytes and, for what it evicted, from the strings", () => {
+    const { scheduler, hub, connect, ev } = setup({ replayEvents: 3, batchMaxEvents: 100 });
+    const { conn } = connect();
+    const events = ["plain", "é ü ß", "日本語", "🎉 \"quoted\" \\ back", "line\nbreak", "x".repeat(20_000)].map((text) => ({ ...ev("a.b", { text }), text }));
+    for (const e of events) hub.publish(e); // the first three are evicted before the frame is sent
+    scheduler.flush();
+    expect(conn.text).toBe(traceFrame(events.at(-1)!.id, events.map((e) => JSON.stringify(e)).join(",")));
+  });
+
   it("sends a batch when the window ends, not before", () => {
     const { scheduler, hub, connect, ev, ids } = setup({ batchWindowMs: 100 });
     const { conn } = connect();

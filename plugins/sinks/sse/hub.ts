@@ -60,6 +60,7 @@ export class TraceHub {
       this.wakeDrained(c);
       this.remove(c);
     },
+    copyJson: (pos, target, at) => this.ring.copyJson(pos, target, at),
   };
 
   constructor(
@@ -97,7 +98,7 @@ export class TraceHub {
         json = serialised;
         bytes = this.ring.byteLengthAt(this.ring.newest) ?? Buffer.byteLength(json);
       }
-      client.offer(event.id, json, bytes);
+      client.offer(event.id, json, bytes, this.ring.newest);
     }
   }
 
@@ -135,7 +136,7 @@ export class TraceHub {
         if (event === undefined || !client.matches(event)) return;
       }
       const json = retained.json;
-      if (json !== null) client.offer(retained.id, json, this.ring.byteLengthAt(pos) ?? Buffer.byteLength(json));
+      if (json !== null) client.offer(retained.id, json, this.ring.byteLengthAt(pos) ?? Buffer.byteLength(json), pos);
     };
   }
 

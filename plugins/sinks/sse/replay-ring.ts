@@ -133,6 +133,19 @@ export class ReplayRing {
     return isBytes(this.kept[slot]) ? this.byteLengths[slot] : undefined;
   }
 
+  /**
+   * Copies the UTF-8 JSON of the event at `pos` to `target` at `at` and returns its length, or
+   * -1 when the ring no longer (or never) kept it as bytes: then the caller encodes the string.
+   */
+  copyJson(pos: number, target: Buffer, at: number): number {
+    if (pos < this.first || pos >= this.next) return -1;
+    const slot = pos % this.capacity;
+    const kept = this.kept[slot];
+    if (kept === undefined || !isBytes(kept)) return -1;
+    this.blocks.copy(kept, this.offsets[slot], this.byteLengths[slot], target, at);
+    return this.byteLengths[slot];
+  }
+
   /** Position of the newest event (after `push`), for `jsonAt`. */
   get newest(): number {
     return this.next - 1;

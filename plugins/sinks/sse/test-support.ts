@@ -153,9 +153,9 @@ export class FakeConnection {
   get writable(): boolean {
     return !this.blocked && !this.isClosed;
   }
-  write(frame: string): boolean {
+  write(frame: string | Buffer): boolean {
     if (this.isClosed) return false;
-    this.text += frame;
+    this.text += typeof frame === "string" ? frame : frame.toString("utf8");
     if (this.fillOnNextWrite) this.blocked = true;
     return !this.blocked;
   }

@@ -57,6 +57,11 @@ export class Utf8Blocks {
     return this.blocks[index]!.toString("utf8", offset, offset + bytes);
   }
 
+  /** Copies the bytes of a string `add` placed in block `index` to `target` at `at`. */
+  copy(index: number, offset: number, bytes: number, target: Buffer, at: number): void {
+    this.blocks[index]!.copy(target, at, offset, offset + bytes);
+  }
+
   /** The holder no longer needs one string of block `index`. */
   release(index: number): void {
     if (--this.refs[index] > 0 || index === this.current) return;
