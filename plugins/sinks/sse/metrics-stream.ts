@@ -1,7 +1,8 @@
-import type { SchedulerAction, SchedulerLike, Subscription } from "rxjs";
+import type { SchedulerLike, Subscription } from "rxjs";
 import type { MetricSample, Metrics } from "../../../core/index.js";
 import type { StreamClient } from "./client-set.js";
 import type { SseConnection } from "./connection.js";
+import { sendPeriodically } from "./periodic.js";
 import { metricsFrame } from "./frames.js";
 
 /** Longest interval honoured: beyond it timers would overflow, and nobody waits a day for a frame. */
@@ -71,14 +72,7 @@ export class MetricsClient implements StreamClient {
 
   /** Starts the periodic frames (after the connection opened). */
   start(): void {
-    this.action = this.scheduler.schedule(
-      function (this: SchedulerAction<MetricsClient>, client) {
-        client!.send();
-        this.schedule(client, client!.query.intervalMs);
-      },
-      this.query.intervalMs,
-      this,
-    );
+    this.action = sendPeriodically(this.scheduler, this.query.intervalMs, () => this.send());
   }
 
   tick(now: number): void {

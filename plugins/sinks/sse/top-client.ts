@@ -1,9 +1,10 @@
-import type { SchedulerAction, SchedulerLike, Subscription } from "rxjs";
+import type { SchedulerLike, Subscription } from "rxjs";
 import type { LiveEvent } from "../../../core/index.js";
 import { fieldReader, type FieldReader } from "../../../core/kit.js";
 import type { Selection } from "./client.js";
 import type { StreamClient } from "./client-set.js";
 import type { SseConnection } from "./connection.js";
+import { sendPeriodically } from "./periodic.js";
 import { followKey } from "./follow.js";
 import { pingFrame } from "./frames.js";
 import type { TopQuery } from "./stream-query.js";
@@ -52,14 +53,7 @@ export class TopClient implements StreamClient {
   }
 
   start(): void {
-    this.timer = this.scheduler.schedule(
-      function (this: SchedulerAction<TopClient>, client) {
-        client!.send();
-        this.schedule(client, client!.query.intervalMs);
-      },
-      this.query.intervalMs,
-      this,
-    );
+    this.timer = sendPeriodically(this.scheduler, this.query.intervalMs, () => this.send());
   }
 
   tick(now: number): void {
