@@ -450,7 +450,8 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
   }, 120_000);
 
   it("keeps the newest 100,000 events and draws only the rows in view", async () => {
-    const l = await live({ clientBufferEvents: 200_000 });
+    // A browser drawing 110,000 rows lags: queue them all for it (by count and by bytes) so none is dropped.
+    const l = await live({ clientBufferEvents: 200_000, clientBufferBytes: 256 * 1024 * 1024 });
     const { page, watch } = await open(l);
     await expect.poll(() => rowCount(page), poll).toBeGreaterThan(0);
     await l.burst(110_000);

@@ -261,7 +261,9 @@ export class NatsLink {
     const code = (err as { code?: unknown })?.code;
     if (typeof code === "string" && /CERT|SIGNATURE|ALTNAME/.test(code)) {
       const fix = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "a certificate issued for the name or IP in the URL" : '"tls.ca": the CA that signed it';
-      return new PluginProblems([{ path: ["tls"], message: `${this.opts.servers.join(", ")} presented a certificate this client does not trust (${errText(err)}): it needs ${fix}` }]);
+      // Node 24 appends a hint about --use-system-ca; the fix named here (tls.ca) is the one that applies to a NATS client.
+      const reason = errText(err).replace(/; if the root CA is installed locally.*$/s, "");
+      return new PluginProblems([{ path: ["tls"], message: `${this.opts.servers.join(", ")} presented a certificate this client does not trust (${reason}): it needs ${fix}` }]);
     }
     return new PluginProblems([{ path: ["servers"], message: `cannot connect to ${this.opts.servers.join(", ")}: ${errText(err)}` }]);
   }
