@@ -21,6 +21,7 @@ import { EventIdGenerator, RECEIVED_AT, isEventType, toCreatedAt, type LiveEvent
 import { PluginProblems, type Operator, type Problem, type Sink, type Source } from "../plugin.js";
 import { ConfigError, type ComponentConfig, type PipelineConfig } from "../config/model.js";
 import { plainObjectClass } from "../lib/plain-objects.js";
+import { EventSubject } from "../lib/event-subject.js";
 import { toEventType } from "../lib/record.js";
 import { instantiate, type Services } from "./instantiate.js";
 import { DeliveryHub, carryReceipt, trackedAt } from "./delivery.js";
@@ -73,6 +74,8 @@ export class Pipeline {
   private readonly validTypes = new Set<string>();
   private isoMs = -1;
   private iso = "";
+  /** The last source createdAt found canonical (CANONICAL_TIME). */
+  private lastCanonical: string | undefined = undefined; // undefined matches an absent createdAt: the result is undefined either way
   private stopping = false;
   private readonly drainTimeoutMs: number;
   private readonly maxOperatorRestarts: number;
@@ -211,7 +214,7 @@ export class Pipeline {
       const c = b.config;
       if (b.source) {
         this.trackFanOut(c);
-        const shared = connectable(this.sourceStream(c, b.source), { connector: () => new Subject<LiveEvent>(), resetOnDisconnect: false });
+        const shared = connectable(this.sourceStream(c, b.source), { connector: () => new EventSubject<LiveEvent>(), resetOnDisconnect: false });
         sources.push(shared);
         outputs.set(c.name, shared);
       } else if (b.operator) {
@@ -219,7 +222,7 @@ export class Pipeline {
         if (!this.live.has(c.name)) continue;
         const guarded = inputsOf(c).pipe(this.guardOperator(c, b.operator));
         // Multicast only a fan-out: a single consumer needs no Subject in between.
-        outputs.set(c.name, this.consumerCount(c.name) > 1 ? guarded.pipe(share()) : guarded);
+        outputs.set(c.name, this.consumerCount(c.name) > 1 ? guarded.pipe(share({ connector: () => new EventSubject<LiveEvent>() })) : guarded);
       } else if (b.sink) {
         sinkRuns.push(this.runSink(c, b.sink, inputsOf(c)));
       }
@@ -314,7 +317,13 @@ export class Pipeline {
    * data}` serialises like Stalwart's events, and one object shape keeps the hot path monomorphic.
    */
   private stamp(input: LiveEventInput, now: number): LiveEvent {
-    const createdAt = typeof input.createdAt === "string" && CANONICAL_TIME.test(input.createdAt) ? input.createdAt : toCreatedAt(input.createdAt);
+    const given = input.createdAt;
+    // Sources hand the same createdAt string to the events of one ms (syslog's IsoClock):
+    // the one checked last needs no second regex test.
+    const createdAt =
+      given === this.lastCanonical ? given
+      : typeof given === "string" && CANONICAL_TIME.test(given) ? (this.lastCanonical = given)
+      : toCreatedAt(given);
     if (now !== this.isoMs) {
       // Formatting a Date costs more than the rest of stamping; events within a ms share it.
       this.isoMs = now;

@@ -1,4 +1,5 @@
-import { Subject, type Observable } from "rxjs";
+import type { Observable } from "rxjs";
+import { EventSubject } from "../lib/event-subject.js";
 import type { LiveEvent } from "../event.js";
 import { GuardedObservable } from "./guarded-observable.js";
 
@@ -13,7 +14,7 @@ import { GuardedObservable } from "./guarded-observable.js";
  *   that is gone.
  */
 export class SinkInput {
-  private readonly subject = new Subject<LiveEvent>();
+  private readonly subject = new EventSubject<LiveEvent>();
   private threw = false;
   readonly events: Observable<LiveEvent>;
 
