@@ -16,7 +16,7 @@ export { HostPortOption, HttpsFilesOption } from "./lib/option-schemas.js";
 
 // Input bounds: HTTP bodies decoded up to a size, byte cuts on UTF-8 character boundaries.
 export { inflateBody, SUPPORTED_ENCODINGS, type InflateResult } from "./lib/inflate.js";
-export { utf8Boundary, utf8End } from "./lib/utf8.js";
+export { utf8Boundary, utf8End, utf8Text, writeUtf8 } from "./lib/utf8.js";
 
 // Output: a writer to a slow stream (stdout, a file) with a memory bound and drop counts.
 export { BoundedWriter, endOfBurst, type BoundedWriterOptions, type DropReport, type WritableLike } from "./lib/bounded-writer.js";

@@ -20,3 +20,24 @@ export function utf8End(b: Uint8Array, start: number, end: number): number {
 export function utf8Boundary(buf: Uint8Array, max: number): number {
   return buf.length <= max ? buf.length : utf8End(buf, 0, max);
 }
+
+// Buffer's own codecs: `toString()` and `write()` check and normalise their arguments on every
+// call (a measurable share of a per-event encode); these are what they end in. Decoding turns
+// invalid UTF-8 into U+FFFD, never an exception.
+interface Utf8Codec {
+  utf8Slice(start: number, end: number): string;
+  utf8Write(s: string, offset: number, max: number): number;
+}
+
+/** UTF-8 text of b[start, end), with replacement characters for invalid bytes. */
+export function utf8Text(b: Buffer, start: number, end: number): string {
+  return (b as unknown as Utf8Codec).utf8Slice(start, end);
+}
+
+/**
+ * Writes `s` as UTF-8 into `b` at `offset`, at most `max` bytes (never part of a character),
+ * and returns the bytes written.
+ */
+export function writeUtf8(b: Buffer, s: string, offset: number, max: number): number {
+  return (b as unknown as Utf8Codec).utf8Write(s, offset, max);
+}

@@ -1,3 +1,4 @@
+import { utf8Text, writeUtf8 } from "../../../core/kit.js";
 const BLOCK_BYTES = 128 * 1024;
 /** Full blocks kept for reuse once nothing is in them; more are left to the GC. */
 const MAX_SPARE = 4;
@@ -44,7 +45,7 @@ export class Utf8Blocks {
       return own.length;
     }
     if (BLOCK_BYTES - this.used < worst) this.startBlock();
-    const bytes = this.blocks[this.current]!.write(s, this.used, "utf8");
+    const bytes = writeUtf8(this.blocks[this.current]!, s, this.used, BLOCK_BYTES - this.used);
     this.lastIndex = this.current;
     this.lastOffset = this.used;
     this.refs[this.current]++;
@@ -54,7 +55,7 @@ export class Utf8Blocks {
 
   /** The bytes of a string `add` placed in block `index`. */
   text(index: number, offset: number, bytes: number): string {
-    return this.blocks[index]!.toString("utf8", offset, offset + bytes);
+    return utf8Text(this.blocks[index]!, offset, offset + bytes);
   }
 
   /** Copies the bytes of a string `add` placed in block `index` to `target` at `at`. */

@@ -25,6 +25,9 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const EQUALS = 0x3d;
 
+/** Where readIsoStamp leaves its result: one object for every message (parsing is synchronous). */
+const STAMP: StampResult = { next: 0, ms: 0 };
+
 /** Thrown inside the parser only, caught at its entry: a syntax error and where. */
 class SyntaxProblem {
   constructor(readonly message: string) {}
@@ -72,7 +75,9 @@ function parse(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInp
   let createdAt: string | undefined;
   if (b[p] === DASH) p++;
   else {
-    const st: StampResult = { next: p, ms: 0 };
+    const st = STAMP;
+    st.next = p;
+    st.ms = 0;
     if (!readIsoStamp(b, p, end, ctx.zone, st)) throw new SyntaxProblem(`RFC 5424: TIMESTAMP is not RFC 3339 (${describeAt(b, p, end)})`);
     if (Number.isNaN(st.ms)) throw new SyntaxProblem(`RFC 5424: TIMESTAMP "${t.get(p, st.next)}" is out of range`);
     if (st.next < end && b[st.next] !== SP) throw new SyntaxProblem(`RFC 5424: TIMESTAMP ends in ${describeAt(b, st.next, end)}`);

@@ -3,7 +3,7 @@
  * and byte-level helpers. Pure.
  */
 import type { LiveEventInput } from "../../../core/index.js";
-import { plainObjectClass } from "../../../core/kit.js";
+import { plainObjectClass, utf8Text } from "../../../core/kit.js";
 import type { NameCache } from "./names.js";
 import { isoString, type IsoClock, type Zone } from "./time.js";
 
@@ -65,16 +65,8 @@ export interface ParseContext {
 const LF = 0x0a;
 const CR = 0x0d;
 
-// Buffer's own decoders: toString() adds argument checks on every call; these are what it
-// ends in. Invalid UTF-8 becomes U+FFFD, never an exception.
-interface Slicing {
-  utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
-}
-/** UTF-8 text of b[start, end), with replacement characters for invalid bytes. */
-export function utf8(b: Buffer, start: number, end: number): string {
-  return (b as unknown as Slicing).utf8Slice(start, end);
-}
+/** UTF-8 text of b[start, end), with replacement characters for invalid bytes (Buffer's own decoder, no per-call checks). */
+export const utf8 = utf8Text;
 
 /**
  * The text of one message, decoded once. Header fields are sliced from that one string (no
