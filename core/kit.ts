@@ -9,6 +9,8 @@ export { recordToEvent, lineToEvent, toEventType, isPlainObject, type RecordOpti
 export { eventToJson, isEventType } from "./event.js";
 // Objects built on a hot path property by property, sized by V8 to what they end up with.
 export { plainObjectClass } from "./lib/plain-objects.js";
+// A multicast for per-event streams, without RxJS Subject's per-call closure (share({ connector })).
+export { EventSubject } from "./lib/event-subject.js";
 
 // Listen addresses: `host:port` parsing, loopback checks, their option schemas.
 export { parseAddress, isLoopback, urlFor, type HostPort } from "./lib/address.js";

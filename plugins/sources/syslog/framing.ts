@@ -75,6 +75,16 @@ export class Framer {
           this.truncated = false;
           this.lineError = undefined;
           if (this.framing !== "newline" && isDigit(chunk[i])) {
+            // The usual case first: a whole octet-counted frame within maxLength in this chunk,
+            // read with locals and passed on in place. Everything else takes the states below.
+            let j = i;
+            let len = 0;
+            while (j < n && j - i <= MAX_LEN_DIGITS && isDigit(chunk[j])) len = len * 10 + (chunk[j++] - 0x30);
+            if (j < n && chunk[j] === SP && j - i <= MAX_LEN_DIGITS && len > 0 && len <= this.maxLength && n - j - 1 >= len) {
+              i = j + 1 + len;
+              this.onFrame(chunk, j + 1, i, false);
+              break;
+            }
             this.state = State.Length;
             this.length = 0;
             this.lengthDigits = 0;
@@ -204,7 +214,7 @@ export class Framer {
   private emitOctets(b: Buffer, start: number, end: number): void {
     this.remaining -= Math.min(this.remaining, this.maxLength);
     if (this.truncated) end = utf8End(b, start, end);
-    this.parts = [];
+    if (this.kept > 0) this.parts = [];
     this.kept = 0;
     this.state = this.remaining > 0 ? State.SkipOctets : State.Start;
     this.onFrame(b, start, end, this.truncated);
@@ -216,7 +226,7 @@ export class Framer {
     if (end - start > this.maxLength) truncated = true;
     if (truncated) end = utf8End(b, start, Math.min(end, start + this.maxLength));
     const error = this.lineError;
-    this.parts = [];
+    if (this.kept > 0) this.parts = [];
     this.kept = 0;
     this.lineError = undefined;
     this.onFrame(b, start, end, truncated, error);

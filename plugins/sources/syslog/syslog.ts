@@ -1,6 +1,6 @@
 import { Observable, share, type SchedulerLike } from "rxjs";
 import { type ComponentMetrics, type Delivery, DELIVERY, inject, injectable, type LiveEventInput, LOGGER, type Logger, METRICS, OPTIONS, PluginProblems, SCHEDULER, type Source, untrackedDelivery } from "../../../core/index.js";
-import { parseAddress } from "../../../core/kit.js";
+import { EventSubject, parseAddress } from "../../../core/kit.js";
 import type { SyslogOptions } from "./options.js";
 import { Receiver, type BoundAddress, type ReceiverDeps } from "./receiver.js";
 import { parseZone } from "./time.js";
@@ -59,7 +59,7 @@ export class SyslogSource implements Source {
         receiver.detach();
         void receiver.close();
       };
-    }).pipe(share());
+    }).pipe(share({ connector: () => new EventSubject<LiveEventInput>() }));
   }
 
   async start(): Promise<void> {
