@@ -130,9 +130,14 @@ function readElements(t: Text, p: number, sd: StructuredData, names: NameCache |
     const id = nameAt(t, idStart, p, names);
     // The RFC forbids a repeated SD-ID; merging keeps every value of a sender that does it.
     let params = elements++ > 0 && Object.hasOwn(sd, id) ? sd[id] : undefined;
+    // A fresh element's names are remembered here (NameCache hands back the same string for
+    // the same bytes, so the compare is mostly a pointer check): a name not yet in it is set
+    // without addParam's lookups, which walk the prototype chain for every new key.
+    let fresh = 0;
     if (params === undefined) {
       params = {};
       setOwn(sd, id, params);
+      fresh = 1;
     }
     while (b[p] === SP) {
       while (b[p] === SP) p++; // lenient: extra spaces between params
@@ -157,7 +162,13 @@ function readElements(t: Text, p: number, sd: StructuredData, names: NameCache |
       if (p >= end) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: value of ${paramName} in [${id}] not closed with '"'`);
       const value = escapes ? unescape(t, valueStart, p) : t.get(valueStart, p);
       p++;
-      addParam(params, paramName, value);
+      if (fresh > 0 && fresh <= MAX_FRESH_NAMES && !seenIn(FRESH_NAMES, fresh - 1, paramName)) {
+        setOwn(params, paramName, value);
+        FRESH_NAMES[fresh++ - 1] = paramName;
+      } else {
+        addParam(params, paramName, value);
+        fresh = 0; // past the list, or a repeated name: the rest take the general way
+      }
       if (p < end && b[p] !== SP && b[p] !== RBRACKET) {
         throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: space or ] expected after ${paramName}="..." in [${id}], got ${describeAt(b, p, end)}`);
       }
@@ -166,6 +177,14 @@ function readElements(t: Text, p: number, sd: StructuredData, names: NameCache |
     p++;
   }
   return p;
+}
+
+/** The names set so far in the element being read (first `n` entries). */
+const MAX_FRESH_NAMES = 8;
+const FRESH_NAMES: string[] = new Array<string>(MAX_FRESH_NAMES).fill("");
+function seenIn(names: string[], n: number, name: string): boolean {
+  for (let i = 0; i < n; i++) if (names[i] === name) return true;
+  return false;
 }
 
 function nameAt(t: Text, from: number, to: number, names: NameCache | undefined): string {

@@ -192,6 +192,18 @@ describe("RFC 5424 6.3 STRUCTURED-DATA", () => {
     expect(e.data.structuredData).toEqual({ origin: { ip: ["192.0.2.1", "192.0.2.2", "192.0.2.3"], software: "x" } });
   });
 
+  it("makes a repeated param an array however many distinct params came before it", () => {
+    const names = Array.from({ length: 10 }, (_, i) => `p${i}`);
+    for (const before of [1, 7, 8, 9, 10]) {
+      const params = names.slice(0, before).map((n) => `${n}="${n}"`);
+      const e = parse(`<13>1 - - - - - [x ${params.join(" ")} p0="again" ${names[before - 1]}="last"]`);
+      const expected: Record<string, string | string[]> = Object.fromEntries(names.slice(0, before).map((n) => [n, n]));
+      expected.p0 = before === 1 ? ["p0", "again", "last"] : ["p0", "again"];
+      if (before > 1) expected[names[before - 1]] = [names[before - 1], "last"];
+      expect(e.data.structuredData, `${before} before`).toEqual({ x: expected });
+    }
+  });
+
   it("keeps an element without params and registered SD-IDs (7.1-7.3)", () => {
     const e = parse('<13>1 - - - - - [timeQuality tzKnown="1" isSynced="1" syncAccuracy="60000"][origin][meta sequenceId="29" language="en-US"] x');
     expect(e.data.structuredData).toEqual({
