@@ -285,7 +285,8 @@ describe("edges sharing a durable consumer (a work split, not a live view of eve
     });
     const edge = (n: string) =>
       startPipeline({
-        sources: { bus: { type: "nats", ...bus, durable: "edges", deliver: "all" } },
+        // Small pulls (maxPendingEvents bounds the pull size): one edge cannot take a whole burst.
+        sources: { bus: { type: "nats", ...bus, durable: "edges", deliver: "all", maxPendingEvents: 4 } },
         sinks: {
           live: { type: "sse", inputs: ["bus"], address: "127.0.0.1:0", replayEvents: 5, batchWindowMs: 5 },
           seen: { type: "collect", inputs: ["bus"], name: `SPLIT-${n}` },
@@ -296,25 +297,33 @@ describe("edges sharing a durable consumer (a work split, not a live view of eve
     const feed = feeds.get("SPLIT-in")!;
     const onA = await StreamReader.open(`${sseUrl(a)}/api/telemetry/traces/live`);
     await onA.connected();
-    push(feed, 0, 40);
-    await until(() => seen("a").length + seen("b").length === 40, "40 split between the edges");
+    // Which edge gets which message is JetStream's choice (the pull requests waiting when it
+    // arrives): feed rounds until both have some, at most 200 events.
+    const taken = () => seen("a").length + seen("b").length;
+    let sent = 0;
+    while (sent < 200 && (seen("a").length === 0 || seen("b").length === 0)) {
+      push(feed, sent, sent + 20);
+      sent += 20;
+      await until(() => taken() === sent, `${sent} split between the edges`);
+    }
     expect(seen("a").length).toBeGreaterThan(0);
     expect(seen("b").length).toBeGreaterThan(0);
     await onA.until((r) => r.ids().length === seen("a").length, "A's share on A");
     expect(onA.ids()).toEqual(seen("a").map((e) => e.id)); // on A: only A's share
     const lastId = onA.ids().at(-1)!;
     await a.pipeline.stop();
-    push(feed, 40, 60);
-    await until(() => seen("a").length + seen("b").length === 60, "the rest on B");
+    push(feed, sent, sent + 20);
+    await until(() => taken() === sent + 20, "the rest on B");
     const onB = await StreamReader.open(`${sseUrl(b)}/api/telemetry/traces/live`, { "last-event-id": lastId });
     const after = (n: number) => [...seen("a"), ...seen("b")].map((e) => e.id).filter((id) => compareEventIds(id, lastId) > 0).sort(compareEventIds).slice(0, n);
     await onB.until((r) => r.ids().length === after(Infinity).length, "every event after the id");
-    push(feed, 60, 70);
-    await until(() => seen("a").length + seen("b").length === 70, "70 taken");
+    push(feed, sent + 20, sent + 30);
+    await until(() => taken() === sent + 30, "all taken");
     // From JetStream: B's share since the id too (which A never showed), then B's live ones; no gap, no duplicate.
     await onB.until((r) => r.ids().length === after(Infinity).length, "and the live ones");
     expect(onB.ids()).toEqual(after(Infinity));
-    expect(onB.events().map((e) => e.data.i)).toEqual(Array.from({ length: 70 - 1 - Number(onA.events().at(-1)!.data.i) }, (_, k) => Number(onA.events().at(-1)!.data.i) + 1 + k));
+    const lastOnA = Number(onA.events().at(-1)!.data.i);
+    expect(onB.events().map((e) => e.data.i)).toEqual(Array.from({ length: sent + 30 - 1 - lastOnA }, (_, k) => lastOnA + 1 + k));
     expect(onB.frames.some((f) => f.event === "gap" || f.event === "dropped")).toBe(false);
     onB.close();
     onA.close();
