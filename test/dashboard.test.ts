@@ -144,6 +144,8 @@ const rowTypes = (page: Page) => page.locator("#list .row:not([hidden])").evalua
 const rowCount = async (page: Page) => Number(await page.locator("#counts").getAttribute("data-rows"));
 const search = async (page: Page) => Object.fromEntries(new URLSearchParams((await page.evaluate("location.search")) as string));
 const poll = { timeout: 15_000, interval: 50 };
+/** For what waits on a new top frame (one every 2 s) after a reconnect: a loaded machine needs more than a few frames' time. */
+const slowPoll = { timeout: 40_000, interval: 100 };
 
 /** Two animation frames: whatever the page had queued to draw is drawn. */
 const settled = (page: Page) => page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
@@ -645,7 +647,7 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
       .poll(async () => {
         l.send("smtp.mail-from", { remoteIp: value });
         return page.locator("#top-table tbody button.value").allTextContents();
-      }, poll)
+      }, slowPoll)
       .toEqual([value]);
 
     // Another field, by keyboard; a field the server refuses says why.
@@ -655,7 +657,7 @@ describe.skipIf(!runBrowser)("dashboard in Chromium", () => {
       .poll(async () => {
         l.send("smtp.rcpt-to", { remoteIp: value });
         return page.locator("#top-table tbody button.value").allTextContents();
-      }, poll)
+      }, slowPoll)
       .toContain("smtp.rcpt-to");
     expect((await page.locator("#top-table tbody button.value").allTextContents()).every((t) => t.startsWith("smtp."))).toBe(true);
     watch.allow.push(/status of 400/);
