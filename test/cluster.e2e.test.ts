@@ -10,22 +10,18 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { LiveEvent } from "../core/index.js";
 import { livetap, tempDir, writeConfig, type Run } from "./cli/harness.js";
-import { freePort, NatsServer } from "./support/nats-server.js";
+import { freePort, natsServerPerTest } from "./support/nats-server.js";
 import { StreamReader } from "../plugins/sinks/sse/test-support.js";
 import { until } from "./support/until.js";
 
+// Registered before the processes' hook: vitest runs afterEach hooks in reverse order (its
+// default `sequence.hooks: "stack"`), so the livetap processes are killed before their
+// nats-servers stop.
+const natsServer = natsServerPerTest();
 const procs: Run[] = [];
-const servers: NatsServer[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const p of procs.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-  for (const s of servers.splice(0)) await s.stop();
 });
-
-async function natsServer(args: string[] = [], port?: number): Promise<NatsServer> {
-  const s = await NatsServer.start(args, port);
-  servers.push(s);
-  return s;
-}
 
 function start(config: unknown, args: string[] = []): Run {
   const dir = tempDir("livetap-cluster-");

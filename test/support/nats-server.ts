@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { freePort } from "../../core/testing.js";
 
@@ -95,5 +95,21 @@ export function sharedNatsServer(): { readonly server: NatsServer; readonly nc: 
     get nc() {
       return nc!;
     },
+  };
+}
+
+/**
+ * nats-servers of a test's own (own flags, a port to restart on): the returned function starts
+ * one, and every server it started is stopped after each test of the file.
+ */
+export function natsServerPerTest(): (args?: string[], port?: number) => Promise<NatsServer> {
+  const servers: NatsServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.stop();
+  });
+  return async (args = [], port) => {
+    const s = await NatsServer.start(args, port);
+    servers.push(s);
+    return s;
   };
 }

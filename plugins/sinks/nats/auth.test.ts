@@ -3,25 +3,17 @@
  * connect code, so one plugin each is enough), wrong ones as a problem at `auth`, and the
  * secrets never in the message. Plus: `validate` (a dry run) creates no stream.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, nkeys } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { ConfigError } from "../../../core/testing.js";
-import { NatsServer } from "../../../test/support/nats-server.js";
+import { natsServerPerTest } from "../../../test/support/nats-server.js";
 import { feeds, startPipeline, until } from "../../../test/support/pipeline-run.js";
 
-const servers: NatsServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
-async function natsServer(args: string[]): Promise<NatsServer> {
-  const s = await NatsServer.start(args);
-  servers.push(s);
-  return s;
-}
+const natsServer = natsServerPerTest();
 
 const problemsOf = async (p: Promise<unknown>) => ((await p.catch((e: unknown) => e)) as ConfigError).problems.map((x) => `${x.path.join(".")}: ${x.message}`);
 

@@ -4,25 +4,17 @@
  * `.creds` file in operator (JWT) mode. The sink and source share the connect code; each
  * test runs both, events going from one to the other.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConfigError } from "../../../core/testing.js";
-import { NatsServer } from "../../../test/support/nats-server.js";
+import { natsServerPerTest } from "../../../test/support/nats-server.js";
 import { operatorSetup } from "../../../test/support/nats-operator.js";
 import { collected, feeds, startPipeline, until } from "../../../test/support/pipeline-run.js";
 
-const servers: NatsServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.stop();
-});
-async function natsServer(args: string[]): Promise<NatsServer> {
-  const s = await NatsServer.start(args);
-  servers.push(s);
-  return s;
-}
+const natsServer = natsServerPerTest();
 
 let dir: string;
 beforeAll(() => {
