@@ -8,7 +8,8 @@
  * (their bytes are their characters); others are decoded each time. Memory: SLOTS names of at
  * most MAX_NAME bytes.
  */
-import { utf8, type Text } from "./pri.js";
+import { utf8Text } from "../../../core/kit.js";
+import type { Text } from "./pri.js";
 
 const SLOTS = 64;
 const MAX_NAME = 32;
@@ -33,7 +34,7 @@ export class NameCache {
     }
     for (let i = from; i < to; i++) if (b[i] >= 0x80) return t.get(from, to);
     // Decoded on its own, not sliced from the message, so keeping it keeps no message alive.
-    const name = utf8(b, from, to);
+    const name = utf8Text(b, from, to);
     this.names[slot] = name;
     this.bytes.set(b.subarray(from, to), at);
     return name;

@@ -65,9 +65,6 @@ export interface ParseContext {
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** UTF-8 text of b[start, end), with replacement characters for invalid bytes (Buffer's own decoder, no per-call checks). */
-export const utf8 = utf8Text;
-
 /**
  * The text of one message, decoded once. Header fields are sliced from that one string (no
  * per-field decoder call) wherever byte and character offsets still agree: everywhere when
@@ -84,7 +81,7 @@ export class Text {
     readonly start: number,
     readonly end: number,
   ) {
-    this.whole = utf8(b, start, end);
+    this.whole = utf8Text(b, start, end);
     if (this.whole.length === end - start) this.aligned = end;
     else {
       let k = start;
@@ -97,7 +94,7 @@ export class Text {
   get(from: number, to: number): string {
     if (to <= this.aligned) return this.whole.slice(from - this.start, to - this.start);
     if (to === this.end) return this.tail(from);
-    return utf8(this.b, from, to);
+    return utf8Text(this.b, from, to);
   }
 
   /** b[from, end) as text. */
@@ -106,7 +103,7 @@ export class Text {
     if (from <= k) return from === this.start ? this.whole : this.whole.slice(from - this.start);
     // The message after a BOM: the BOM is one character for three bytes.
     if (from === k + 3 && this.b[k] === 0xef && this.b[k + 1] === 0xbb && this.b[k + 2] === 0xbf) return this.whole.slice(k - this.start + 1);
-    return utf8(this.b, from, this.end);
+    return utf8Text(this.b, from, this.end);
   }
 }
 
