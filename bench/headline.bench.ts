@@ -35,6 +35,8 @@ const ROUNDS = Number(process.env.BENCH_HEADLINE_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_HEADLINE_CONNECTIONS ?? 4);
 const LATENCY_RATE = 20_000;
 const LATENCY_S = Number(process.env.BENCH_HEADLINE_LATENCY_S ?? 5);
+/** BENCH_HEADLINE_ONLY=headline|ingest runs one of the two parts (while working on it). */
+const ONLY = process.env.BENCH_HEADLINE_ONLY;
 const KEEP = "ACCESS";
 /** A phase that makes no progress this long is over (drops or a stuck server). */
 const STALL_MS = 3_000;
@@ -339,7 +341,7 @@ console.log(`headline: ${N} msgs saturated, ${LATENCY_RATE} msgs/s for ${LATENCY
 const load0 = loadavg()[0];
 const base: HeadlineRound[] = [];
 const live: HeadlineRound[] = [];
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; round < (ONLY === "ingest" ? 0 : ROUNDS); round++) {
   const order: ("baseline" | "livetap")[] = round % 2 === 0 ? ["baseline", "livetap"] : ["livetap", "baseline"];
   for (const kind of order) {
     const r = await headlineRound(kind);
@@ -352,7 +354,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const ingestL: { rate: number; cpuMsPer1k: number }[] = [];
 const ingestR: { rate: number; cpuMsPer1k: number }[] = [];
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; round < (ONLY === "headline" ? 0 : ROUNDS); round++) {
   const order = round % 2 === 0 ? [rsyslogIngest, livetapIngest] : [livetapIngest, rsyslogIngest];
   for (const f of order) {
     const r = await f();
@@ -365,17 +367,21 @@ const load1 = loadavg()[0];
 const m = (rs: HeadlineRound[], k: keyof HeadlineRound): number => median(rs.map((r) => r[k]));
 const ratio = (a: number, b: number): string => (b / a).toFixed(2);
 console.log(`\nMedians of ${ROUNDS} rounds, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)} (2 cores)\n`);
-console.log(row("", "bare Node", "livetap", "ratio"));
-console.log("|---|---|---|---|");
-console.log(row("delivered events/s, saturated", fmtK(m(base, "eventsPerS")), fmtK(m(live, "eventsPerS")), ratio(m(base, "eventsPerS"), m(live, "eventsPerS"))));
-console.log(row("server CPU ms per 1k messages", m(base, "cpuMsPer1k").toFixed(2), m(live, "cpuMsPer1k").toFixed(2), ratio(m(base, "cpuMsPer1k"), m(live, "cpuMsPer1k"))));
-console.log(row("peak RSS MiB", m(base, "peakRssMiB").toFixed(0), m(live, "peakRssMiB").toFixed(0), ratio(m(base, "peakRssMiB"), m(live, "peakRssMiB"))));
-console.log(row(`p99 latency ms at ${LATENCY_RATE / 1000}k msgs/s`, m(base, "p99").toFixed(1), m(live, "p99").toFixed(1), ratio(m(base, "p99"), m(live, "p99"))));
-const ir = median(ingestR.map((r) => r.rate));
-const il = median(ingestL.map((r) => r.rate));
-console.log(`\n${row("syslog TCP -> blackhole", "rsyslogd", "livetap", "ratio")}`);
-console.log("|---|---|---|---|");
-console.log(row("msgs/s", fmtK(ir), fmtK(il), ratio(ir, il)));
-const cr = median(ingestR.map((r) => r.cpuMsPer1k));
-const cl = median(ingestL.map((r) => r.cpuMsPer1k));
-console.log(row("server CPU ms per 1k messages", cr.toFixed(2), cl.toFixed(2), ratio(cr, cl)));
+if (ONLY !== "ingest") {
+  console.log(row("", "bare Node", "livetap", "ratio"));
+  console.log("|---|---|---|---|");
+  console.log(row("delivered events/s, saturated", fmtK(m(base, "eventsPerS")), fmtK(m(live, "eventsPerS")), ratio(m(base, "eventsPerS"), m(live, "eventsPerS"))));
+  console.log(row("server CPU ms per 1k messages", m(base, "cpuMsPer1k").toFixed(2), m(live, "cpuMsPer1k").toFixed(2), ratio(m(base, "cpuMsPer1k"), m(live, "cpuMsPer1k"))));
+  console.log(row("peak RSS MiB", m(base, "peakRssMiB").toFixed(0), m(live, "peakRssMiB").toFixed(0), ratio(m(base, "peakRssMiB"), m(live, "peakRssMiB"))));
+  console.log(row(`p99 latency ms at ${LATENCY_RATE / 1000}k msgs/s`, m(base, "p99").toFixed(1), m(live, "p99").toFixed(1), ratio(m(base, "p99"), m(live, "p99"))));
+}
+if (ONLY !== "headline") {
+  const ir = median(ingestR.map((r) => r.rate));
+  const il = median(ingestL.map((r) => r.rate));
+  console.log(`\n${row("syslog TCP -> blackhole", "rsyslogd", "livetap", "ratio")}`);
+  console.log("|---|---|---|---|");
+  console.log(row("msgs/s", fmtK(ir), fmtK(il), ratio(ir, il)));
+  const cr = median(ingestR.map((r) => r.cpuMsPer1k));
+  const cl = median(ingestL.map((r) => r.cpuMsPer1k));
+  console.log(row("server CPU ms per 1k messages", cr.toFixed(2), cl.toFixed(2), ratio(cr, cl)));
+}

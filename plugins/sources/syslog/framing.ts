@@ -1,4 +1,4 @@
-import { utf8End } from "../../../core/kit.js";
+import { utf8End } from "../../../core/lib/utf8.js";
 /**
  * RFC 6587 framing of syslog over a byte stream (TCP, TLS). Pure.
  *

@@ -1,135 +1,76 @@
 /**
- * RFC 5424 (The Syslog Protocol), read from bytes in one pass. Pure.
- *
- *   SYSLOG-MSG = PRI VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID
- *                SP STRUCTURED-DATA [SP MSG]
- *
- * Strict where a mistake would put data under the wrong key (STRUCTURED-DATA syntax, the
- * TIMESTAMP), lenient where peers are (rsyslog, Vector's syslog_loose): field lengths past
- * the RFC's limits, lowercase `t`/`z`, fractions past 6 digits, no offset (read in the source's
- * `timezone`), a missing STRUCTURED-DATA field (the rest is MSG), a message that ends after
- * the header.
+ * RFC 5424 (The Syslog Protocol), the second of two steps: the event built from the offsets
+ * scan-rfc5424.ts found. Both steps run here for a message parsed on one thread; a tcp/tls
+ * source's receive thread scans and the main thread only builds. Pure.
  */
 import type { LiveEventInput } from "../../../core/index.js";
-import { describeAt, SyslogFields, syslogEvent, setMessage, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData } from "./pri.js";
+import { SyslogFields, syslogEvent, setOwn, setPri, stampText, type ParseContext, type Text, type StructuredData } from "./pri.js";
 import type { NameCache } from "./names.js";
-import { readIsoStamp, type StampResult } from "./stamps.js";
+import { ELEMENT_INTS as ELEMENT_INTS_, PARAM_INTS as PARAM_INTS_, REC, scanRfc5424, SyntaxProblem, Tokens } from "./scan-rfc5424.js";
 
-// Byte constants are local, not imported: V8 re-reads an imported binding on every use,
-// which makes the byte loops of this file a quarter slower.
-const SP = 0x20;
-const DASH = 0x2d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const QUOTE = 0x22;
+// The record's layout as local constants: V8 re-reads an imported binding on every use.
+const { PRI, VERSION, STAMP_AT, FIELDS, MESSAGE, ELEMENTS, FIXED } = REC;
+const HOST = FIELDS;
+const APP = FIELDS + 2;
+const PROC = FIELDS + 4;
+const MSGID = FIELDS + 6;
+const ELEMENT_INTS = ELEMENT_INTS_;
+const PARAM_INTS = PARAM_INTS_;
 const BACKSLASH = 0x5c;
-const EQUALS = 0x3d;
+const QUOTE = 0x22;
+const RBRACKET = 0x5d;
 
-/** Where readIsoStamp leaves its result: one object for every message (parsing is synchronous). */
-const STAMP: StampResult = { next: 0, ms: 0 };
-
-/** Thrown inside the parser only, caught at its entry: a syntax error and where. */
-class SyntaxProblem {
-  constructor(readonly message: string) {}
-}
-
-/**
- * True when b[p..] starts like the rest of an RFC 5424 header after PRI: VERSION (1-3
- * digits, no leading zero) SP, then `-` SP or an ISO date. Decides the format before parsing,
- * so `<13>1 apple` stays an RFC 3164 message ("1 apple").
- */
-export function looksRfc5424(b: Buffer, p: number, end: number): boolean {
-  const v = b[p];
-  if (!(v >= 0x31 && v <= 0x39)) return false;
-  let q = p + 1;
-  while (q < end && q - p < 3 && b[q] >= 0x30 && b[q] <= 0x39) q++;
-  if (b[q] !== SP) return false;
-  q++;
-  if (b[q] === DASH) return q + 1 === end || b[q + 1] === SP;
-  return end - q >= 5 && isD(b[q]) && isD(b[q + 1]) && isD(b[q + 2]) && isD(b[q + 3]) && b[q + 4] === DASH;
-}
-const isD = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** The records of messages parsed on this thread: one at a time, so one set of arrays. */
+const HERE = new Tokens();
 
 /**
  * Parses the part after PRI (at p) of an RFC 5424 message. Returns the event, or a parse
  * error message for `syslog.unparsed`.
  */
 export function parseRfc5424(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInput | string {
+  HERE.reset();
   try {
-    return parse(t, p, pri, ctx);
+    scanRfc5424(t.b, t.start, p, t.end, pri, ctx.zone, HERE);
   } catch (e) {
     if (e instanceof SyntaxProblem) return e.message;
     throw e;
   }
+  return buildRfc5424(t, HERE.a, 0, HERE.ms, ctx);
 }
 
-function parse(t: Text, p: number, pri: number, ctx: ParseContext): LiveEventInput {
-  const { b, end } = t;
+/**
+ * The event of the message whose record starts at a[o] (`t` holds its bytes: t.start and
+ * t.end are the record's START and END). `ms` holds the record's instants.
+ */
+export function buildRfc5424(t: Text, a: Int32Array, o: number, ms: Float64Array, ctx: ParseContext): LiveEventInput {
   const data = new SyslogFields();
-  if (pri >= 0) setPri(data, pri);
-  let version = 0;
-  while (b[p] !== SP) version = version * 10 + (b[p++] - 0x30);
-  data.version = version;
-  p++;
-
-  let createdAt: string | undefined;
-  if (b[p] === DASH) p++;
-  else {
-    const st = STAMP;
-    st.next = p;
-    st.ms = 0;
-    if (!readIsoStamp(b, p, end, ctx.zone, st)) throw new SyntaxProblem(`RFC 5424: TIMESTAMP is not RFC 3339 (${describeAt(b, p, end)})`);
-    if (Number.isNaN(st.ms)) throw new SyntaxProblem(`RFC 5424: TIMESTAMP "${t.get(p, st.next)}" is out of range`);
-    if (st.next < end && b[st.next] !== SP) throw new SyntaxProblem(`RFC 5424: TIMESTAMP ends in ${describeAt(b, st.next, end)}`);
-    createdAt = stampText(st.ms, ctx);
-    p = st.next;
+  setPri(data, a[o + PRI]);
+  data.version = a[o + VERSION];
+  const stamp = a[o + STAMP_AT];
+  const createdAt = stamp >= 0 ? stampText(ms[stamp], ctx) : undefined;
+  if (a[o + HOST] >= 0) data.hostname = t.get(a[o + HOST], a[o + HOST + 1]);
+  if (a[o + APP] >= 0) data.appName = t.get(a[o + APP], a[o + APP + 1]);
+  if (a[o + PROC] >= 0) data.procId = t.get(a[o + PROC], a[o + PROC + 1]);
+  if (a[o + MSGID] >= 0) data.msgId = t.get(a[o + MSGID], a[o + MSGID + 1]);
+  const elements = a[o + ELEMENTS];
+  if (elements >= 0) {
+    const sd: StructuredData = {};
+    buildElements(t, a, o + FIXED, elements, sd, ctx.names);
+    data.structuredData = sd;
   }
-
-  // HOSTNAME, APP-NAME, PROCID, MSGID: tokens up to SP; `-` (NILVALUE) and empty are absent.
-  for (let field = 0; field < 4 && p < end; field++) {
-    p++; // the SP before the field
-    let q = p;
-    while (q < end && b[q] !== SP) q++;
-    if (q > p && !(q === p + 1 && b[p] === DASH)) {
-      const value = t.get(p, q);
-      if (field === 0) data.hostname = value;
-      else if (field === 1) data.appName = value;
-      else if (field === 2) data.procId = value;
-      else data.msgId = value;
-    }
-    p = q;
-  }
-
-  if (p < end) {
-    p++; // SP before STRUCTURED-DATA
-    if (b[p] === DASH && (p + 1 === end || b[p + 1] === SP)) p++;
-    else if (b[p] === LBRACKET) {
-      const sd: StructuredData = {};
-      p = readElements(t, p, sd, ctx.names);
-      data.structuredData = sd;
-    }
-    // Anything else: a sender that left out STRUCTURED-DATA; the rest is MSG.
-    else p--;
-    if (p < end && b[p] === SP) p++;
-    if (p < end) setMessage(data, t, p);
-  }
+  if (a[o + MESSAGE] >= 0) data.message = t.tail(a[o + MESSAGE]);
   if (ctx.remoteIp !== undefined) data.remoteIp = ctx.remoteIp;
   return syslogEvent("syslog.message", createdAt, data);
 }
 
-/** SD-ELEMENTs from p (at `[`) until a byte that is not `[`; returns the position after the last `]`. */
-function readElements(t: Text, p: number, sd: StructuredData, names: NameCache | undefined): number {
-  const { b, end } = t;
-  let elements = 0;
-  while (p < end && b[p] === LBRACKET) {
-    const idStart = ++p;
-    while (p < end && b[p] !== SP && b[p] !== RBRACKET && b[p] !== EQUALS && b[p] !== QUOTE) p++;
-    if (p === idStart) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: SD-ID expected, got ${describeAt(b, p, end)}`);
-    if (p >= end) throw new SyntaxProblem("RFC 5424: STRUCTURED-DATA: element not closed with ]");
-    if (b[p] !== SP && b[p] !== RBRACKET) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: invalid SD-ID (${describeAt(b, p, end)})`);
-    const id = nameAt(t, idStart, p, names);
+/** `count` SD-ELEMENTs whose entries start at a[q], into `sd`. */
+function buildElements(t: Text, a: Int32Array, q: number, count: number, sd: StructuredData, names: NameCache | undefined): void {
+  for (let element = 0; element < count; element++) {
+    const id = nameAt(t, a[q], a[q + 1], names);
+    const n = a[q + 2];
+    q += ELEMENT_INTS;
     // The RFC forbids a repeated SD-ID; merging keeps every value of a sender that does it.
-    let params = elements++ > 0 && Object.hasOwn(sd, id) ? sd[id] : undefined;
+    let params = element > 0 && Object.hasOwn(sd, id) ? sd[id] : undefined;
     // A fresh element's names are remembered here (NameCache hands back the same string for
     // the same bytes, so the compare is mostly a pointer check): a name not yet in it is set
     // without addParam's lookups, which walk the prototype chain for every new key.
@@ -139,29 +80,9 @@ function readElements(t: Text, p: number, sd: StructuredData, names: NameCache |
       setOwn(sd, id, params);
       fresh = 1;
     }
-    while (b[p] === SP) {
-      while (b[p] === SP) p++; // lenient: extra spaces between params
-      if (b[p] === RBRACKET) break;
-      const nameStart = p;
-      while (p < end && b[p] !== EQUALS && b[p] !== SP && b[p] !== RBRACKET && b[p] !== QUOTE) p++;
-      if (p === nameStart || b[p] !== EQUALS) {
-        throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: PARAM-NAME "=" expected in [${id}], got ${describeAt(b, p, end)}`);
-      }
-      const paramName = nameAt(t, nameStart, p, names);
-      p++;
-      if (b[p] !== QUOTE) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: '"' expected after ${paramName}= in [${id}], got ${describeAt(b, p, end)}`);
-      const valueStart = ++p;
-      let escapes = false;
-      while (p < end && b[p] !== QUOTE) {
-        if (b[p] === BACKSLASH) {
-          escapes = true;
-          p++;
-        }
-        p++;
-      }
-      if (p >= end) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: value of ${paramName} in [${id}] not closed with '"'`);
-      const value = escapes ? unescape(t, valueStart, p) : t.get(valueStart, p);
-      p++;
+    for (let k = 0; k < n; k++, q += PARAM_INTS) {
+      const paramName = nameAt(t, a[q], a[q + 1], names);
+      const value = a[q + 4] === 1 ? unescape(t, a[q + 2], a[q + 3]) : t.get(a[q + 2], a[q + 3]);
       if (fresh > 0 && fresh <= MAX_FRESH_NAMES && !seenIn(FRESH_NAMES, fresh - 1, paramName)) {
         setOwn(params, paramName, value);
         FRESH_NAMES[fresh++ - 1] = paramName;
@@ -169,17 +90,11 @@ function readElements(t: Text, p: number, sd: StructuredData, names: NameCache |
         addParam(params, paramName, value);
         fresh = 0; // past the list, or a repeated name: the rest take the general way
       }
-      if (p < end && b[p] !== SP && b[p] !== RBRACKET) {
-        throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: space or ] expected after ${paramName}="..." in [${id}], got ${describeAt(b, p, end)}`);
-      }
     }
-    if (p >= end || b[p] !== RBRACKET) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: element [${id}] not closed with ]`);
-    p++;
   }
-  return p;
 }
 
-/** The names set so far in the element being read (first `n` entries). */
+/** The names set so far in the element being built (first `n` entries). */
 const MAX_FRESH_NAMES = 8;
 const FRESH_NAMES: string[] = new Array<string>(MAX_FRESH_NAMES).fill("");
 function seenIn(names: string[], n: number, name: string): boolean {

@@ -5,6 +5,7 @@
 import type { LiveEventInput } from "../../../core/index.js";
 import { plainObjectClass, utf8Text } from "../../../core/kit.js";
 import type { NameCache } from "./names.js";
+import { skipBom } from "./scan-rfc5424.js";
 import { isoString, type IsoClock, type Zone } from "./time.js";
 
 /** Facility names by code, exactly as CONTRACT 1 lists them. */
@@ -61,10 +62,6 @@ export interface ParseContext {
   names?: NameCache;
 }
 
-// Each parser module has its own byte constants (see parse-rfc5424.ts for why).
-const LF = 0x0a;
-const CR = 0x0d;
-
 /**
  * The text of one message, decoded once. Header fields are sliced from that one string (no
  * per-field decoder call) wherever byte and character offsets still agree: everywhere when
@@ -107,17 +104,6 @@ export class Text {
   }
 }
 
-/** The end of `b` without trailing CR, LF (CONTRACT: "trailing CR/LF removed"). */
-export function trimEnd(b: Buffer, start: number, end: number): number {
-  while (end > start && (b[end - 1] === LF || b[end - 1] === CR)) end--;
-  return end;
-}
-
-/** Past a UTF-8 byte order mark at `p`, if there is one. */
-export function skipBom(b: Buffer, p: number, end: number): number {
-  return end - p >= 3 && b[p] === 0xef && b[p + 1] === 0xbb && b[p + 2] === 0xbf ? p + 3 : p;
-}
-
 /** Sets a key that came from the input: "__proto__" must stay an own property, not a prototype. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
@@ -143,13 +129,6 @@ export function unparsed(t: Text, parseError: string, ctx: ParseContext, truncat
 export function setMessage(data: SyslogData, t: Text, p: number): void {
   p = skipBom(t.b, p, t.end);
   if (p < t.end) data.message = t.tail(p);
-}
-
-/** A printable description of the byte at `p` for parse errors. */
-export function describeAt(b: Buffer, p: number, end: number): string {
-  if (p >= end) return "end of message";
-  const c = b[p];
-  return c >= 0x21 && c <= 0x7e ? `"${String.fromCharCode(c)}" at byte ${p}` : `byte 0x${c.toString(16).padStart(2, "0")} at byte ${p}`;
 }
 
 /** createdAt of a stamp's instant, or undefined outside years 0000-9999. */

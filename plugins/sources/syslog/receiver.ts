@@ -1,33 +1,38 @@
 /**
- * The sockets of one syslog source: a UDP socket or a TCP/TLS server and its connections,
- * from bind to close. Bound before the pipeline runs; events flow once `attach`ed (UDP
- * datagrams that come earlier wait in a small queue, TCP connections are simply not read).
+ * The sockets of one syslog source, from bind to close: a UDP socket, or a TCP/TLS server
+ * and its connections, which live in the source's receive thread (receive-thread.ts: reading,
+ * framing and scanning there, building the events here). Bound before the pipeline runs;
+ * events flow once `attach`ed (UDP datagrams that come earlier wait in a small queue, TCP
+ * connections are simply not read).
  */
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
+import { Worker } from "node:worker_threads";
 import type { SchedulerLike } from "rxjs";
 import { type Counter, type Delivery, type Gauge, type LiveEventInput, type Logger, type Metrics, PluginProblems, type Problem } from "../../../core/index.js";
 import { utf8Boundary } from "../../../core/kit.js";
-import { Framer } from "./framing.js";
 import type { SyslogOptions } from "./options.js";
 import { parseSyslog, unparsedFrame } from "./parse.js";
+import { buildRfc5424 } from "./parse-rfc5424.js";
 import { NameCache } from "./names.js";
-import type { ParseContext } from "./pri.js";
+import { Text, type ParseContext } from "./pri.js";
+import { REC } from "./scan-rfc5424.js";
+import { FRAME_INTS, FRAMING_ERROR, plainIp, SCANNED, type Frames, type FromThread, type ThreadConfig, type ToThread } from "./thread-protocol.js";
 import { IsoClock, type Zone } from "./time.js";
 
 /** Datagrams kept while nobody is subscribed yet (between start() and the pipeline's connect). */
 const EARLY_DATAGRAMS = 10_000;
-/** TCP keepalive: finds peers that vanished without FIN (half-open connections). */
-const KEEPALIVE_MS = 60_000;
 /** Ask the kernel for this much UDP receive buffer; bursts are lost when it overflows. */
 const UDP_RECV_BUFFER = 8 * 1024 * 1024;
 
 export interface Emitter {
   next(event: LiveEventInput): void;
   complete(): void;
+  /** The receive thread failed: the source cannot go on. */
+  error(err: Error): void;
 }
 
 export interface ReceiverDeps {
@@ -56,16 +61,18 @@ interface Meters {
   rejected: Counter;
 }
 
-/** "::ffff:192.0.2.7" (an IPv4 peer on a dual-stack socket) is "192.0.2.7". */
-export function plainIp(address: string | undefined): string | undefined {
-  return address?.startsWith("::ffff:") && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
+
+/** The receive thread's script: next to this module in the build (tests run the sources through vite, a worker loads the build). */
+function threadScript(): URL {
+  const here = import.meta.url;
+  if (!here.endsWith(".ts")) return new URL("./receive-thread.js", here);
+  return new URL("../../../dist/plugins/sources/syslog/receive-thread.js", here);
 }
 
 export class Receiver {
   private emitter: Emitter | undefined;
   private readonly early: LiveEventInput[] = [];
   private earlyDropped = 0;
-  private readonly connections = new Set<Connection>();
   private draining = false;
   private detached = false;
   private closed: Promise<void> | undefined;
@@ -82,11 +89,16 @@ export class Receiver {
   private udpBatchScheduled = false;
   /** Connections paused at maxPendingEvents, resumed by onCapacity. */
   private paused = false;
+  /** tcp/tls: the receive thread, where it listens, and the context of each of its connections. */
+  private threadAddress: BoundAddress | undefined;
+  private readonly contexts = new Map<number, ParseContext>();
+  private threadClosed: (() => void) | undefined;
+  private threadGone = false;
 
   private constructor(
     private readonly deps: ReceiverDeps,
     private readonly udp: dgram.Socket | undefined,
-    private readonly server: net.Server | undefined,
+    private readonly thread: Worker | undefined,
   ) {
     const m = deps.metrics;
     this.meters = {
@@ -132,25 +144,35 @@ export class Receiver {
       r.listenUdp(socket);
       return r;
     }
-    const server = opts.mode === "tls" ? tls.createServer(await tlsOptions(opts)) : net.createServer();
-    server.maxConnections = opts.maxConnections;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host, port: deps.port, exclusive: true }, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      server.close();
-      throw new PluginProblems([{ path: ["address"], message: listenProblem(opts.address, err) }]);
+    const config: ThreadConfig = {
+      host,
+      port: deps.port,
+      framing: opts.framing,
+      maxLength: opts.maxLength,
+      maxConnections: opts.maxConnections,
+      idleTimeoutSeconds: opts.idleTimeoutSeconds,
+      timezone: opts.timezone,
+      tls: opts.mode === "tls" ? await tlsOptions(opts) : undefined,
+    };
+    const thread = new Worker(threadScript(), { workerData: config, name: "syslog-receive" });
+    const listening = await new Promise<FromThread>((resolve) => {
+      thread.once("message", resolve);
+      thread.once("error", (err) => resolve({ t: "listen-failed", code: undefined, message: err.message }));
     });
-    const r = new Receiver(deps, undefined, server);
-    r.listenStream(server, opts.mode === "tls");
+    if (listening.t !== "listening") {
+      await thread.terminate();
+      const failure = listening.t === "listen-failed" ? listening : { code: undefined, message: `unexpected ${listening.t}` };
+      throw new PluginProblems([{ path: ["address"], message: listenProblem(opts.address, Object.assign(new Error(failure.message), { code: failure.code })) }]);
+    }
+    const r = new Receiver(deps, undefined, thread);
+    r.threadAddress = { address: listening.address, port: listening.port, family: listening.family === "IPv6" ? "IPv6" : "IPv4" };
+    r.listenThread(thread);
     return r;
   }
 
   address(): BoundAddress | undefined {
-    const a = this.udp ? this.udp.address() : this.server?.address();
+    if (this.thread) return this.threadAddress;
+    const a = this.udp?.address();
     if (!a || typeof a === "string") return undefined;
     return { address: a.address, port: a.port, family: a.family === "IPv6" ? "IPv6" : "IPv4" };
   }
@@ -159,14 +181,14 @@ export class Receiver {
   attach(emitter: Emitter): void {
     this.emitter = emitter;
     this.udp?.ref();
-    this.server?.ref();
+    this.thread?.ref();
     const waiting = this.early.splice(0);
     for (const e of this.deps.delivery.track(waiting)) emitter.next(e);
     if (this.earlyDropped > 0) {
       this.deps.log.warn({ dropped: this.earlyDropped }, "datagrams received before the pipeline started were dropped (queue full)");
       this.earlyDropped = 0;
     }
-    for (const c of this.connections) c.read();
+    this.tell({ t: "read" });
   }
 
   /**
@@ -186,9 +208,10 @@ export class Receiver {
         this.udp.close(() => resolve());
         return;
       }
-      const server = this.server!;
-      server.close(() => resolve());
-      for (const c of this.connections) c.finish();
+      if (this.threadGone) return resolve();
+      // The thread posts its last frames, then `closed`; what it posted is handled before that.
+      this.threadClosed = resolve;
+      this.tell({ t: "close" });
     });
     return this.closed;
   }
@@ -197,6 +220,10 @@ export class Receiver {
   detach(): void {
     this.emitter = undefined;
     this.detached = true;
+  }
+
+  private tell(m: ToThread): void {
+    if (!this.threadGone) this.thread?.postMessage(m);
   }
 
   private emit(event: LiveEventInput): void {
@@ -210,6 +237,11 @@ export class Receiver {
   /** Every frame or datagram ends here: parsed (or kept as unparsed), counted, emitted. */
   deliver(b: Buffer, start: number, end: number, truncated: boolean, ctx: ParseContext, error?: string): void {
     const event = error === undefined ? parseSyslog(b, ctx, truncated, start, end) : unparsedFrame(b, error, ctx, truncated, start, end);
+    this.count(event, truncated);
+  }
+
+  /** Counts what needs counting (parse errors, truncation) and emits. */
+  private count(event: LiveEventInput, truncated: boolean): void {
     if (event.type === "syslog.unparsed") {
       this.meters.parseErrors.inc();
       this.unreported.parseErrors++;
@@ -246,15 +278,11 @@ export class Receiver {
   private pauseConnections(): void {
     if (this.paused) return;
     this.paused = true;
-    for (const c of this.connections) c.pause();
+    this.tell({ t: "pause" });
     this.deps.delivery.onCapacity(() => {
       this.paused = false;
-      for (const c of this.connections) c.resume();
+      this.tell({ t: "resume" });
     });
-  }
-
-  get readPaused(): boolean {
-    return this.paused;
   }
 
   private warnAtMostEverySecond(event: LiveEventInput): void {
@@ -311,91 +339,91 @@ export class Receiver {
     return this.deps.opts.maxPendingEvents - this.deps.delivery.pending - (this.batch?.length ?? 0);
   }
 
-  private listenStream(server: net.Server, secure: boolean): void {
+  private listenThread(thread: Worker): void {
     const { log } = this.deps;
-    server.on("drop", (info) => {
-      this.meters.rejected.inc();
-      log.warn({ remoteIp: plainIp(info?.remoteAddress), maxConnections: this.deps.opts.maxConnections }, "connection over maxConnections closed");
+    const connections = this.meters.connections;
+    thread.on("message", (m: FromThread) => {
+      switch (m.t) {
+        case "frames":
+          this.frames(m);
+          this.tell({ t: "took", bytes: m.bytes });
+          break;
+        case "open":
+          this.contexts.set(m.id, this.context(m.remoteIp));
+          connections.set(connections.value + 1);
+          break;
+        case "gone":
+          this.contexts.delete(m.id);
+          connections.set(connections.value - 1);
+          break;
+        case "rejected":
+          this.meters.rejected.inc();
+          log.warn({ remoteIp: m.remoteIp, maxConnections: this.deps.opts.maxConnections }, "connection over maxConnections closed");
+          break;
+        case "tls-failed":
+          log.warn({ remoteIp: m.remoteIp, err: m.message }, "TLS handshake failed");
+          break;
+        case "server-error":
+          log.error({ err: m.message }, "syslog server error");
+          break;
+        case "closed":
+          this.endThread();
+          break;
+        default:
+          break;
+      }
     });
-    if (secure) {
-      server.on("secureConnection", (socket: tls.TLSSocket) => this.adopt(socket));
-      server.on("tlsClientError", (err, socket) => {
-        log.warn({ remoteIp: plainIp(socket.remoteAddress), err: err.message }, "TLS handshake failed");
-      });
-    } else {
-      server.on("connection", (socket: net.Socket) => this.adopt(socket));
-    }
-    server.on("error", (err) => log.error({ err: err.message }, "syslog server error"));
-    server.unref();
+    // A fault in the thread (a bug: it catches what input can cause) ends the source loudly.
+    thread.on("error", (err) => {
+      log.error({ err: err.message }, "syslog receive thread failed");
+      this.endThread();
+      this.emitter?.error(new Error(`syslog receive thread failed: ${err.message}`));
+    });
+    thread.unref();
   }
 
-  private adopt(socket: net.Socket): void {
-    if (this.draining) {
-      socket.destroy();
-      return;
-    }
-    const c = new Connection(this, socket, this.deps.opts);
-    this.connections.add(c);
-    this.meters.connections.set(this.meters.connections.value + 1);
-    socket.once("close", () => {
-      this.connections.delete(c);
-      this.meters.connections.set(this.meters.connections.value - 1);
+  private endThread(): void {
+    if (this.threadGone) return;
+    this.threadGone = true;
+    for (const _ of this.contexts) this.meters.connections.set(this.meters.connections.value - 1);
+    this.contexts.clear();
+    void this.thread!.terminate();
+    this.threadClosed?.();
+  }
+
+  /** One batch of the thread: its frames' events, tracked and emitted together. */
+  private frames(m: Frames): void {
+    if (!this.emitter) return;
+    const buffers = m.buffers.map((u) => Buffer.from(u.buffer, u.byteOffset, u.length));
+    const { records: a, ms, errors } = m;
+    let id = -1;
+    let ctx: ParseContext = this.context(undefined);
+    this.chunk(() => {
+      let o = 0;
+      while (o < a.length) {
+        const kind = a[o];
+        if (a[o + 1] !== id) {
+          id = a[o + 1];
+          ctx = this.contexts.get(id) ?? this.context(undefined);
+        }
+        const b = buffers[a[o + 2]];
+        const truncated = a[o + 5] === 1;
+        if (kind === SCANNED) {
+          o += FRAME_INTS;
+          const event = buildRfc5424(new Text(b, a[o + REC.START], a[o + REC.END]), a, o, ms, ctx);
+          if (truncated) event.data.truncated = true;
+          o += a[o + REC.SIZE];
+          this.count(event, truncated);
+        } else {
+          this.deliver(b, a[o + 3], a[o + 4], truncated, ctx, kind === FRAMING_ERROR ? errors[a[o + 6]] : undefined);
+          o += FRAME_INTS;
+        }
+      }
     });
-    if (this.emitter) c.read();
   }
 }
 
-/** One TCP/TLS connection: bytes to frames to events; a partial frame is emitted when it ends. */
-class Connection {
-  private readonly framer: Framer;
-  private reading = false;
-
-  constructor(
-    private readonly receiver: Receiver,
-    private readonly socket: net.Socket,
-    opts: SyslogOptions,
-  ) {
-    const ctx = receiver.context(plainIp(socket.remoteAddress));
-    this.framer = new Framer(opts.framing, opts.maxLength, (b, start, end, truncated, error) => receiver.deliver(b, start, end, truncated, ctx, error));
-    socket.setKeepAlive(true, KEEPALIVE_MS);
-    socket.setNoDelay(true);
-    // The socket's own inactivity timer, not the SCHEDULER: node re-arms it on every read for
-    // free, where a scheduled action would have to be cancelled and re-created per chunk.
-    if (opts.idleTimeoutSeconds > 0) {
-      socket.setTimeout(opts.idleTimeoutSeconds * 1000, () => this.finish());
-    }
-    // A peer that half-closes (FIN) has sent its last frame: emit it; node then ends our side.
-    socket.on("end", () => this.framer.end());
-    socket.on("close", () => this.framer.end());
-    socket.on("error", () => undefined); // ECONNRESET and the like: 'close' follows
-  }
-
-  /** Starts the flow of data (paused until there is a subscriber). */
-  read(): void {
-    if (this.reading) return;
-    this.reading = true;
-    this.socket.on("data", (chunk: Buffer) => this.receiver.chunk(() => this.framer.push(chunk)));
-    // Adding a 'data' listener resumes the socket: keep it paused while the source is full.
-    if (this.receiver.readPaused) this.socket.pause();
-  }
-
-  /** Stops reading: the kernel's receive window fills and the sender's writes block. */
-  pause(): void {
-    this.socket.pause();
-  }
-
-  resume(): void {
-    this.socket.resume();
-  }
-
-  /** Emits the partial frame and closes (idle timeout, drain, close). */
-  finish(): void {
-    this.framer.end();
-    this.socket.destroy();
-  }
-}
-
-async function tlsOptions(opts: SyslogOptions): Promise<tls.TlsOptions> {
+async function tlsOptions(opts: SyslogOptions): Promise<NonNullable<ThreadConfig["tls"]>> {
   const read = async (key: "cert" | "key" | "ca"): Promise<Buffer | Problem | undefined> => {
     const path = opts[key];
     if (path === undefined) return undefined;
@@ -410,7 +438,7 @@ async function tlsOptions(opts: SyslogOptions): Promise<tls.TlsOptions> {
   const problems = files.filter((f): f is Problem => f !== undefined && !Buffer.isBuffer(f));
   if (problems.length > 0) throw new PluginProblems(problems);
   const [cert, key, ca] = files as (Buffer | undefined)[];
-  const options: tls.TlsOptions = { cert, key, ca, requestCert: ca !== undefined, rejectUnauthorized: ca !== undefined };
+  const options = { cert, key, ca, requestCert: ca !== undefined, rejectUnauthorized: ca !== undefined };
   try {
     tls.createSecureContext(options);
   } catch (err) {

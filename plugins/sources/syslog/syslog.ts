@@ -46,7 +46,7 @@ export class SyslogSource implements Source {
           return;
         }
         receiver = this.active = r;
-        r.attach({ next: (e) => subscriber.next(e), complete: () => subscriber.complete() });
+        r.attach({ next: (e) => subscriber.next(e), complete: () => subscriber.complete(), error: (err) => subscriber.error(err) });
       };
       const taken = this.bound;
       this.bound = undefined;
