@@ -94,6 +94,9 @@ export class Receiver {
   private readonly contexts = new Map<number, ParseContext>();
   private threadClosed: (() => void) | undefined;
   private threadGone = false;
+  /** Thread messages that wait while the pipeline is at maxPendingEvents (see listenThread). */
+  private readonly held: FromThread[] = [];
+  private closing = false;
 
   private constructor(
     private readonly deps: ReceiverDeps,
@@ -210,8 +213,13 @@ export class Receiver {
       }
       if (this.threadGone) return resolve();
       // The thread posts its last frames, then `closed`; what it posted is handled before that.
+      // Referenced meanwhile: a close nothing else keeps the process alive for still ends.
       this.threadClosed = resolve;
+      this.thread!.ref();
       this.tell({ t: "close" });
+      // What waited for room goes out now, as a closing connection's partial frame does.
+      this.closing = true;
+      this.releaseHeld();
     });
     return this.closed;
   }
@@ -281,7 +289,8 @@ export class Receiver {
     this.tell({ t: "pause" });
     this.deps.delivery.onCapacity(() => {
       this.paused = false;
-      this.tell({ t: "resume" });
+      this.releaseHeld();
+      if (!this.paused) this.tell({ t: "resume" });
     });
   }
 
@@ -345,16 +354,16 @@ export class Receiver {
     thread.on("message", (m: FromThread) => {
       switch (m.t) {
         case "frames":
-          this.frames(m);
-          this.tell({ t: "took", bytes: m.bytes });
+        case "gone":
+        case "closed":
+          // In order, and not while the pipeline is at maxPendingEvents: they wait here then
+          // (at most IN_FLIGHT_BYTES of them: the thread stops reading past that).
+          if (this.held.length > 0 || (this.paused && !this.closing)) this.held.push(m);
+          else this.inOrder(m);
           break;
         case "open":
           this.contexts.set(m.id, this.context(m.remoteIp));
           connections.set(connections.value + 1);
-          break;
-        case "gone":
-          this.contexts.delete(m.id);
-          connections.set(connections.value - 1);
           break;
         case "rejected":
           this.meters.rejected.inc();
@@ -365,9 +374,6 @@ export class Receiver {
           break;
         case "server-error":
           log.error({ err: m.message }, "syslog server error");
-          break;
-        case "closed":
-          this.endThread();
           break;
         default:
           break;
@@ -380,6 +386,21 @@ export class Receiver {
       this.emitter?.error(new Error(`syslog receive thread failed: ${err.message}`));
     });
     thread.unref();
+  }
+
+  private inOrder(m: FromThread): void {
+    if (m.t === "frames") {
+      this.frames(m);
+      this.tell({ t: "took", bytes: m.bytes });
+    } else if (m.t === "gone") {
+      this.contexts.delete(m.id);
+      this.meters.connections.set(this.meters.connections.value - 1);
+    } else if (m.t === "closed") this.endThread();
+  }
+
+  /** Handles what waited, until the pipeline is full again (or all of it, when closing). */
+  private releaseHeld(): void {
+    while (this.held.length > 0 && (!this.paused || this.closing)) this.inOrder(this.held.shift()!);
   }
 
   private endThread(): void {

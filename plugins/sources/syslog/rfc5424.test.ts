@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { parseSyslog, unparsedFrame, IsoClock, UTC, parseZone, type ParseContext } from "./parse.js";
 import { Text } from "./pri.js";
+import { buildRfc5424 } from "./parse-rfc5424.js";
+import { REC, scanFrame, Tokens } from "./scan-rfc5424.js";
 
 const NOW = Date.parse("2026-11-25T12:00:00.000Z");
 const ctx: ParseContext = { zone: UTC, now: () => NOW, remoteIp: "192.0.2.7" };
@@ -381,6 +383,46 @@ describe("RFC 5424 properties", () => {
         expect(t.tail(from)).toBe(b.toString("utf8", from));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  // The receive thread scans the frames of a batch (one buffer, one Tokens) and the main thread
+  // builds them: that must give what parsing each frame alone gives, and fall back for exactly
+  // the frames that are not RFC 5424 messages.
+  const mutated = fc.tuple(fc.constantFrom(
+    '<165>1 2003-10-11T22:14:15.003Z host app 12 ID [a@1 x="1\\"" y="2"][b z="3"] \uFEFFmsg',
+    "<34>1 2003-10-11T22:14:15.003+02:00 h su - ID47 [x a=\"1\" a=\"2\" b=\"3\"][x a=\"4\"] m\u00e9ssage",
+    "<13>Nov 25 12:00:00 host tag[1]: a 3164 line",
+  ), fc.array(fc.tuple(fc.nat(80), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), fc.nat(90)).map(([line, edits, cut]) => {
+    const b = Buffer.from(Buffer.from(line).subarray(0, Math.max(1, cut)));
+    for (const [i, v] of edits) if (i < b.length) b[i] = v;
+    return b;
+  });
+  const frame = fc.oneof(message5424.map((m) => Buffer.from(`<${m.pri}>1 - ${m.hostname ?? "-"} - - ${m.msgId ?? "-"} ${m.sd === undefined ? "-" : Object.entries(m.sd).map(([id, ps]) => `[${id}${Object.entries(ps).map(([k, v]) => ` ${k}="${escape(v)}"`).join("")}]`).join("")} ${m.message ?? ""}`)), mutated, fc.uint8Array({ maxLength: 60 }).map((u) => Buffer.from(u)));
+
+  it("scanned in a batch and built apart, every frame is the event parsing it alone gives", () => {
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 1, maxLength: 8 }), fc.nat(16), (frames, pad) => {
+        const batch = Buffer.concat([Buffer.alloc(pad, 0x41), ...frames]);
+        const tokens = new Tokens();
+        const at: (number | undefined)[] = [];
+        let start = pad;
+        for (const f of frames) {
+          const o = tokens.n;
+          at.push(scanFrame(batch, start, start + f.length, UTC, tokens) ? o : undefined);
+          start += f.length;
+        }
+        frames.forEach((f, i) => {
+          const alone = parseSyslog(f, ctx);
+          const o = at[i];
+          const rfc5424 = alone.type === "syslog.message" && alone.data.version !== undefined;
+          expect(o !== undefined).toBe(rfc5424);
+          if (o === undefined) return;
+          const t = new Text(batch, tokens.a[o + REC.START], tokens.a[o + REC.END]);
+          expect(buildRfc5424(t, tokens.a, o, tokens.ms, ctx)).toEqual(alone);
+        });
+      }),
+      { numRuns: 1500 },
     );
   });
 

@@ -193,6 +193,26 @@ describe("syslog source over TCP", () => {
     const [e] = await r.waitFor(1);
     expect(e.data.remoteIp).toBe("127.0.0.1");
   });
+
+  it("gives each connection's events its own remoteIp and order, however their reads interleave", async () => {
+    const r = await start({ mode: "tcp" });
+    const from = (localAddress: string) =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ port: r.port, host: "127.0.0.1", localAddress }, () => resolve(s));
+        s.once("error", reject);
+      });
+    const peers = await Promise.all(["127.0.0.1", "127.0.0.2", "127.0.0.3"].map(from));
+    for (let i = 0; i < 50; i++) {
+      peers.forEach((s, k) => s.write(octet(`<13>1 - host${k + 1} a - - [n i="${i}"] from ${k + 1}`)));
+    }
+    const events = await r.waitFor(150);
+    for (const [k, s] of peers.entries()) {
+      const mine = events.filter((e) => e.data.hostname === `host${k + 1}`);
+      expect(mine.map((e) => (e.data.structuredData as Record<string, { i: string }>).n.i)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
+      expect(new Set(mine.map((e) => e.data.remoteIp))).toEqual(new Set([`127.0.0.${k + 1}`]));
+      s.destroy();
+    }
+  });
 });
 
 describe("syslog source lifecycle", () => {

@@ -74,7 +74,7 @@ export interface Frames {
 /** A frame's header in `Frames.records` (see Frames). */
 export const FRAME_INTS = 7;
 /** Chunk bytes gathered into one batch at most (a longer chunk makes a batch of its own). */
-export const BATCH_BYTES = 256 * 1024;
+export const BATCH_BYTES = 64 * 1024;
 /** An RFC 5424 message scanned: its scan record follows the header. */
 export const SCANNED = 1;
 /** Anything else (RFC 3164, a syntax error): the main thread parses it whole. */
