@@ -15,8 +15,9 @@
  *     stime from /proc/PID/stat) per 1k messages sent; peak RSS = VmHWM of /proc/PID/status.
  *   - latency: 20k msgs/s for BENCH_HEADLINE_LATENCY_S seconds, each line stamped with its send
  *     time; p50/p99 of receive - send over the events the client got.
- * Ingest: the same generator into syslog -> blackhole (counter `blackhole.events`) against
- * rsyslogd imtcp -> omfile (a 7-byte line per message, counted by file size).
+ * Ingest: the same generator into syslog -> blackhole (counter `blackhole.events`), on the main
+ * thread (the default) and with `threaded: true`, against rsyslogd imtcp -> omfile (a 7-byte
+ * line per message, counted by file size).
  * Medians over BENCH_HEADLINE_ROUNDS rounds (default 3); the load average is printed with them.
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
@@ -83,10 +84,10 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(kind: "baseline" | "livetap", pipeline: "headline" | "blackhole" = "headline"): Promise<Server> {
+async function startServer(kind: "baseline" | "livetap", pipeline: "headline" | "blackhole" = "headline", threaded = false): Promise<Server> {
   const syslogPort = await freePort();
   const httpPort = await freePort();
-  const syslog = { type: "syslog", mode: "tcp", address: `127.0.0.1:${syslogPort}`, framing: "octet-counting" };
+  const syslog = { type: "syslog", mode: "tcp", address: `127.0.0.1:${syslogPort}`, framing: "octet-counting", threaded };
   const config =
     pipeline === "blackhole" ? { sources: { in: syslog }, sinks: { out: { type: "blackhole", inputs: ["in"] } } }
     : {
@@ -269,8 +270,8 @@ async function headlineRound(kind: "baseline" | "livetap"): Promise<HeadlineRoun
   }
 }
 
-async function livetapIngest(): Promise<{ rate: number; cpuMsPer1k: number }> {
-  const server = await startServer("livetap", "blackhole");
+async function livetapIngest(threaded: boolean): Promise<{ rate: number; cpuMsPer1k: number }> {
+  const server = await startServer("livetap", "blackhole", threaded);
   try {
     const cpu0 = cpuMs(server.pid);
     const run = generate(server.syslogPort, INGEST_N, 0);
@@ -352,14 +353,22 @@ for (let round = 0; round < (ONLY === "ingest" ? 0 : ROUNDS); round++) {
     );
   }
 }
-const ingestL: { rate: number; cpuMsPer1k: number }[] = [];
-const ingestR: { rate: number; cpuMsPer1k: number }[] = [];
+type Ingest = { rate: number; cpuMsPer1k: number };
+const ingestL: Ingest[] = [];
+const ingestT: Ingest[] = [];
+const ingestR: Ingest[] = [];
+const ingestRuns: [string, () => Promise<Ingest>, Ingest[]][] = [
+  ["rsyslogd", rsyslogIngest, ingestR],
+  ["livetap ", () => livetapIngest(false), ingestL],
+  ["threaded", () => livetapIngest(true), ingestT],
+];
 for (let round = 0; round < (ONLY === "headline" ? 0 : ROUNDS); round++) {
-  const order = round % 2 === 0 ? [rsyslogIngest, livetapIngest] : [livetapIngest, rsyslogIngest];
-  for (const f of order) {
-    const r = await f();
-    (f === livetapIngest ? ingestL : ingestR).push(r);
-    console.log(`  round ${round + 1} ingest ${f === livetapIngest ? "livetap " : "rsyslogd"} ${fmtK(r.rate).padStart(9)} msgs/s  ${r.cpuMsPer1k.toFixed(2)} CPU ms/1k  load ${loadavg()[0].toFixed(1)}`);
+  // Each round starts with the next one of the three, so none always goes first.
+  for (let k = 0; k < ingestRuns.length; k++) {
+    const [name, run, into] = ingestRuns[(round + k) % ingestRuns.length];
+    const r = await run();
+    into.push(r);
+    console.log(`  round ${round + 1} ingest ${name} ${fmtK(r.rate).padStart(9)} msgs/s  ${r.cpuMsPer1k.toFixed(2)} CPU ms/1k  load ${loadavg()[0].toFixed(1)}`);
   }
 }
 const load1 = loadavg()[0];
@@ -376,12 +385,12 @@ if (ONLY !== "ingest") {
   console.log(row(`p99 latency ms at ${LATENCY_RATE / 1000}k msgs/s`, m(base, "p99").toFixed(1), m(live, "p99").toFixed(1), ratio(m(base, "p99"), m(live, "p99"))));
 }
 if (ONLY !== "headline") {
-  const ir = median(ingestR.map((r) => r.rate));
-  const il = median(ingestL.map((r) => r.rate));
-  console.log(`\n${row("syslog TCP -> blackhole", "rsyslogd", "livetap", "ratio")}`);
-  console.log("|---|---|---|---|");
-  console.log(row("msgs/s", fmtK(ir), fmtK(il), ratio(ir, il)));
-  const cr = median(ingestR.map((r) => r.cpuMsPer1k));
-  const cl = median(ingestL.map((r) => r.cpuMsPer1k));
-  console.log(row("server CPU ms per 1k messages", cr.toFixed(2), cl.toFixed(2), ratio(cr, cl)));
+  const rate = (rs: Ingest[]) => median(rs.map((r) => r.rate));
+  const cpu = (rs: Ingest[]) => median(rs.map((r) => r.cpuMsPer1k));
+  const row3 = (label: string, a: string, b: string, c: string, rb: string, rc: string): string =>
+    `| ${label.padEnd(30)} | ${a.padStart(10)} | ${b.padStart(10)} | ${c.padStart(10)} | ${rb.padStart(5)} | ${rc.padStart(5)} |`;
+  console.log(`\n${row3("syslog TCP -> blackhole", "rsyslogd", "livetap", "threaded", "ratio", "ratio")}`);
+  console.log("|---|---|---|---|---|---|");
+  console.log(row3("msgs/s", fmtK(rate(ingestR)), fmtK(rate(ingestL)), fmtK(rate(ingestT)), ratio(rate(ingestR), rate(ingestL)), ratio(rate(ingestR), rate(ingestT))));
+  console.log(row3("server CPU ms per 1k messages", cpu(ingestR).toFixed(2), cpu(ingestL).toFixed(2), cpu(ingestT).toFixed(2), ratio(cpu(ingestR), cpu(ingestL)), ratio(cpu(ingestR), cpu(ingestT))));
 }

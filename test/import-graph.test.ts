@@ -30,7 +30,7 @@ const DASHBOARD_API = ["core/lib/filter/names.js"];
  * Modules a receive thread (a worker) loads: the kit would cost each thread about 400 ms and
  * 8 MiB of imports it never uses, so they take the one pure module they need from core.
  */
-const THREAD_CODE = ["plugins/sources/syslog/scan-rfc5424.ts", "plugins/sources/syslog/framing.ts", "plugins/sources/syslog/receive-thread.ts"];
+const THREAD_CODE = ["plugins/sources/syslog/scan-rfc5424.ts", "plugins/sources/syslog/framing.ts", "plugins/sources/syslog/stream-server.ts", "plugins/sources/syslog/receive-thread.ts"];
 const THREAD_API = ["core/lib/utf8.js"];
 
 function imports(file: string): string[] {

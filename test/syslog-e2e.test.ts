@@ -107,10 +107,10 @@ function sendTls(port: number, payload: string | Buffer, options: tls.Connection
   });
 }
 
-describe.skipIf(!OPENSSL)("TLS (skipped when the openssl CLI is not installed)", () => {
+describe.skipIf(!OPENSSL).each([false, true])("TLS (threaded: %s; skipped when the openssl CLI is not installed)", (threaded) => {
   it("receives octet-counted RFC 5424 over TLS with a certificate made at test time", async () => {
     const certs = await makeCerts(tempDir());
-    const r = await start({ mode: "tls", cert: certs.cert, key: certs.key });
+    const r = await start({ threaded, mode: "tls", cert: certs.cert, key: certs.key });
     await sendTls(r.port, Buffer.concat([octet('<165>1 2026-11-25T12:00:00.000Z sender app 1 ID [x@1 k="v"] over tls'), octet("<13>1 - sender app - - - second")]), {
       ca: readFileSync(certs.ca),
       servername: "localhost",
@@ -126,7 +126,7 @@ describe.skipIf(!OPENSSL)("TLS (skipped when the openssl CLI is not installed)",
 
   it("with `ca`, accepts a client certificate signed by it and refuses a client without one", async () => {
     const certs = await makeCerts(tempDir());
-    const r = await start({ mode: "tls", cert: certs.cert, key: certs.key, ca: certs.ca });
+    const r = await start({ threaded, mode: "tls", cert: certs.cert, key: certs.key, ca: certs.ca });
     const ca = readFileSync(certs.ca);
     await sendTls(r.port, "<13>1 - - - - - - no client cert\n", { ca, servername: "localhost" }).catch(() => undefined);
     await sendTls(r.port, "<13>1 - - - - - - mutual\n", { ca, servername: "localhost", cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) });

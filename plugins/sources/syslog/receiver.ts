@@ -1,9 +1,9 @@
 /**
  * The sockets of one syslog source, from bind to close: a UDP socket, or a TCP/TLS server
- * and its connections, which live in the source's receive thread (receive-thread.ts: reading,
- * framing and scanning there, building the events here). Bound before the pipeline runs;
- * events flow once `attach`ed (UDP datagrams that come earlier wait in a small queue, TCP
- * connections are simply not read).
+ * and its connections (stream-server.ts: reading, framing and scanning; on this thread, or in
+ * the source's receive thread with `threaded`), whose frames become events here. Bound before
+ * the pipeline runs; events flow once `attach`ed (UDP datagrams that come earlier wait in a
+ * small queue, TCP connections are simply not read).
  */
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
@@ -20,6 +20,7 @@ import { buildRfc5424 } from "./parse-rfc5424.js";
 import { NameCache } from "./names.js";
 import { Text, type ParseContext } from "./pri.js";
 import { REC } from "./scan-rfc5424.js";
+import { StreamServer } from "./stream-server.js";
 import { FRAME_INTS, FRAMING_ERROR, plainIp, SCANNED, type Frames, type FromThread, type ThreadConfig, type ToThread } from "./thread-protocol.js";
 import { IsoClock, type Zone } from "./time.js";
 
@@ -62,6 +63,17 @@ interface Meters {
 }
 
 
+/**
+ * How the receiver talks to its StreamServer: messages to it, a process-liveness reference,
+ * and its end. The server is on this thread or in a worker; the receiver does not care.
+ */
+interface StreamLink {
+  send(m: ToThread): void;
+  ref(): void;
+  unref(): void;
+  end(): void;
+}
+
 /** The receive thread's script: next to this module in the build (tests run the sources through vite, a worker loads the build). */
 function threadScript(): URL {
   const here = import.meta.url;
@@ -89,11 +101,11 @@ export class Receiver {
   private udpBatchScheduled = false;
   /** Connections paused at maxPendingEvents, resumed by onCapacity. */
   private paused = false;
-  /** tcp/tls: the receive thread, where it listens, and the context of each of its connections. */
-  private threadAddress: BoundAddress | undefined;
+  /** tcp/tls: where the server listens, and the context of each of its connections. */
+  private streamAddress: BoundAddress | undefined;
   private readonly contexts = new Map<number, ParseContext>();
-  private threadClosed: (() => void) | undefined;
-  private threadGone = false;
+  private streamClosed: (() => void) | undefined;
+  private streamGone = false;
   /** Thread messages that wait while the pipeline is at maxPendingEvents (see listenThread). */
   private readonly held: FromThread[] = [];
   private closing = false;
@@ -101,7 +113,7 @@ export class Receiver {
   private constructor(
     private readonly deps: ReceiverDeps,
     private readonly udp: dgram.Socket | undefined,
-    private readonly thread: Worker | undefined,
+    private readonly stream: StreamLink | undefined,
   ) {
     const m = deps.metrics;
     this.meters = {
@@ -157,24 +169,37 @@ export class Receiver {
       timezone: opts.timezone,
       tls: opts.mode === "tls" ? await tlsOptions(opts) : undefined,
     };
-    const thread = new Worker(threadScript(), { workerData: config, name: "syslog-receive" });
-    const listening = await new Promise<FromThread>((resolve) => {
-      thread.once("message", resolve);
-      thread.once("error", (err) => resolve({ t: "listen-failed", code: undefined, message: err.message }));
-    });
+    let deliver: (m: FromThread) => void = () => undefined;
+    let failed: (err: Error) => void = () => undefined;
+    const first = new Promise<FromThread>((resolve) => (deliver = resolve));
+    let link: StreamLink;
+    if (opts.threaded) {
+      const worker = new Worker(threadScript(), { workerData: config, name: "syslog-receive" });
+      worker.on("message", (m: FromThread) => deliver(m));
+      worker.on("error", (err) => failed(err));
+      failed = (err) => deliver({ t: "listen-failed", code: undefined, message: err.message });
+      link = { send: (m) => worker.postMessage(m), ref: () => worker.ref(), unref: () => worker.unref(), end: () => void worker.terminate() };
+    } else {
+      const server = new StreamServer(config, (m) => deliver(m), false);
+      link = { send: (m) => server.handle(m), ref: () => server.ref(), unref: () => server.unref(), end: () => undefined };
+    }
+    const listening = await first;
     if (listening.t !== "listening") {
-      await thread.terminate();
+      link.end();
       const failure = listening.t === "listen-failed" ? listening : { code: undefined, message: `unexpected ${listening.t}` };
       throw new PluginProblems([{ path: ["address"], message: listenProblem(opts.address, Object.assign(new Error(failure.message), { code: failure.code })) }]);
     }
-    const r = new Receiver(deps, undefined, thread);
-    r.threadAddress = { address: listening.address, port: listening.port, family: listening.family === "IPv6" ? "IPv6" : "IPv4" };
-    r.listenThread(thread);
+    const r = new Receiver(deps, undefined, link);
+    r.streamAddress = { address: listening.address, port: listening.port, family: listening.family === "IPv6" ? "IPv6" : "IPv4" };
+    deliver = (m) => r.fromStream(m);
+    // A fault in the thread (a bug: it catches what input can cause) ends the source loudly.
+    failed = (err) => r.streamFailed(err);
+    link.unref();
     return r;
   }
 
   address(): BoundAddress | undefined {
-    if (this.thread) return this.threadAddress;
+    if (this.stream) return this.streamAddress;
     const a = this.udp?.address();
     if (!a || typeof a === "string") return undefined;
     return { address: a.address, port: a.port, family: a.family === "IPv6" ? "IPv6" : "IPv4" };
@@ -184,7 +209,7 @@ export class Receiver {
   attach(emitter: Emitter): void {
     this.emitter = emitter;
     this.udp?.ref();
-    this.thread?.ref();
+    this.stream?.ref();
     const waiting = this.early.splice(0);
     for (const e of this.deps.delivery.track(waiting)) emitter.next(e);
     if (this.earlyDropped > 0) {
@@ -211,11 +236,11 @@ export class Receiver {
         this.udp.close(() => resolve());
         return;
       }
-      if (this.threadGone) return resolve();
-      // The thread posts its last frames, then `closed`; what it posted is handled before that.
+      if (this.streamGone) return resolve();
+      // The server posts its last frames, then `closed`; what it posted is handled before that.
       // Referenced meanwhile: a close nothing else keeps the process alive for still ends.
-      this.threadClosed = resolve;
-      this.thread!.ref();
+      this.streamClosed = resolve;
+      this.stream!.ref();
       this.tell({ t: "close" });
       // What waited for room goes out now, as a closing connection's partial frame does.
       this.closing = true;
@@ -231,7 +256,7 @@ export class Receiver {
   }
 
   private tell(m: ToThread): void {
-    if (!this.threadGone) this.thread?.postMessage(m);
+    if (!this.streamGone) this.stream?.send(m);
   }
 
   private emit(event: LiveEventInput): void {
@@ -348,44 +373,42 @@ export class Receiver {
     return this.deps.opts.maxPendingEvents - this.deps.delivery.pending - (this.batch?.length ?? 0);
   }
 
-  private listenThread(thread: Worker): void {
-    const { log } = this.deps;
+  /** What the stream server says, in its order. */
+  private fromStream(m: FromThread): void {
+    const log = this.deps.log;
     const connections = this.meters.connections;
-    thread.on("message", (m: FromThread) => {
-      switch (m.t) {
-        case "frames":
-        case "gone":
-        case "closed":
-          // In order, and not while the pipeline is at maxPendingEvents: they wait here then
-          // (at most IN_FLIGHT_BYTES of them: the thread stops reading past that).
-          if (this.held.length > 0 || (this.paused && !this.closing)) this.held.push(m);
-          else this.inOrder(m);
-          break;
-        case "open":
-          this.contexts.set(m.id, this.context(m.remoteIp));
-          connections.set(connections.value + 1);
-          break;
-        case "rejected":
-          this.meters.rejected.inc();
-          log.warn({ remoteIp: m.remoteIp, maxConnections: this.deps.opts.maxConnections }, "connection over maxConnections closed");
-          break;
-        case "tls-failed":
-          log.warn({ remoteIp: m.remoteIp, err: m.message }, "TLS handshake failed");
-          break;
-        case "server-error":
-          log.error({ err: m.message }, "syslog server error");
-          break;
-        default:
-          break;
-      }
-    });
-    // A fault in the thread (a bug: it catches what input can cause) ends the source loudly.
-    thread.on("error", (err) => {
-      log.error({ err: err.message }, "syslog receive thread failed");
-      this.endThread();
-      this.emitter?.error(new Error(`syslog receive thread failed: ${err.message}`));
-    });
-    thread.unref();
+    switch (m.t) {
+      case "frames":
+      case "gone":
+      case "closed":
+        // In order, and not while the pipeline is at maxPendingEvents: they wait here then
+        // (at most IN_FLIGHT_BYTES of them: the server stops reading past that).
+        if (this.held.length > 0 || (this.paused && !this.closing)) this.held.push(m);
+        else this.inOrder(m);
+        break;
+      case "open":
+        this.contexts.set(m.id, this.context(m.remoteIp));
+        connections.set(connections.value + 1);
+        break;
+      case "rejected":
+        this.meters.rejected.inc();
+        log.warn({ remoteIp: m.remoteIp, maxConnections: this.deps.opts.maxConnections }, "connection over maxConnections closed");
+        break;
+      case "tls-failed":
+        log.warn({ remoteIp: m.remoteIp, err: m.message }, "TLS handshake failed");
+        break;
+      case "server-error":
+        log.error({ err: m.message }, "syslog server error");
+        break;
+      default:
+        break;
+    }
+  }
+
+  private streamFailed(err: Error): void {
+    this.deps.log.error({ err: err.message }, "syslog receive thread failed");
+    this.endStream();
+    this.emitter?.error(new Error(`syslog receive thread failed: ${err.message}`));
   }
 
   private inOrder(m: FromThread): void {
@@ -395,7 +418,7 @@ export class Receiver {
     } else if (m.t === "gone") {
       this.contexts.delete(m.id);
       this.meters.connections.set(this.meters.connections.value - 1);
-    } else if (m.t === "closed") this.endThread();
+    } else if (m.t === "closed") this.endStream();
   }
 
   /** Handles what waited, until the pipeline is full again (or all of it, when closing). */
@@ -403,16 +426,16 @@ export class Receiver {
     while (this.held.length > 0 && (!this.paused || this.closing)) this.inOrder(this.held.shift()!);
   }
 
-  private endThread(): void {
-    if (this.threadGone) return;
-    this.threadGone = true;
+  private endStream(): void {
+    if (this.streamGone) return;
+    this.streamGone = true;
     for (const _ of this.contexts) this.meters.connections.set(this.meters.connections.value - 1);
     this.contexts.clear();
-    void this.thread!.terminate();
-    this.threadClosed?.();
+    this.stream!.end();
+    this.streamClosed?.();
   }
 
-  /** One batch of the thread: its frames' events, tracked and emitted together. */
+  /** One batch of the stream server: its frames' events, tracked and emitted together. */
   private frames(m: Frames): void {
     if (!this.emitter) return;
     const buffers = m.buffers.map((u) => Buffer.from(u.buffer, u.byteOffset, u.length));

@@ -104,16 +104,16 @@ describe("syslog source over UDP", () => {
   });
 });
 
-describe("syslog source over TCP", () => {
+describe.each([false, true])("syslog source over TCP (threaded: %s)", (threaded) => {
   it("reads octet-counted and LF frames on the same connection (auto)", async () => {
-    const r = await start({ mode: "tcp" });
+    const r = await start({ threaded, mode: "tcp" });
     await sendTcp(r.port, [octet("<13>1 - h a - - - one\nstill one"), "<13>Nov 25 12:00:00 h t: two\n", "<13>1 - h a - - - thr", "ee\n"]);
     const events = await r.waitFor(3);
     expect(events.map((e) => e.data.message)).toEqual(["one\nstill one", "two", "three"]);
   });
 
   it("emits the partial frame of a client that disconnects mid-frame", async () => {
-    const r = await start({ mode: "tcp" });
+    const r = await start({ threaded, mode: "tcp" });
     const s = await sendTcp(r.port, ["<13>1 - h a - - - complete but no LF"]);
     await closed(s);
     const s2 = await sendTcp(r.port, ["99 <13>1 - h a - - - cut short"]);
@@ -124,7 +124,7 @@ describe("syslog source over TCP", () => {
   });
 
   it("handles a half-closed connection: frames before FIN arrive, the connection closes", async () => {
-    const r = await start({ mode: "tcp" });
+    const r = await start({ threaded, mode: "tcp" });
     const s = await connectTcp(r.port);
     s.end("<13>1 - - - - - - half\n"); // FIN, but our side of the socket stays readable
     await r.waitFor(1);
@@ -133,7 +133,7 @@ describe("syslog source over TCP", () => {
   });
 
   it("closes an idle connection after idleTimeoutSeconds, emitting its partial frame", async () => {
-    const r = await start({ mode: "tcp", idleTimeoutSeconds: 0.2 });
+    const r = await start({ threaded, mode: "tcp", idleTimeoutSeconds: 0.2 });
     const s = await sendTcp(r.port, ["<13>1 - - - - - - waiting"], { end: false });
     await closed(s);
     const [e] = await r.waitFor(1);
@@ -141,7 +141,7 @@ describe("syslog source over TCP", () => {
   });
 
   it("closes connections over maxConnections at once and counts them", async () => {
-    const r = await start({ mode: "tcp", maxConnections: 2 });
+    const r = await start({ threaded, mode: "tcp", maxConnections: 2 });
     const a = await connectTcp(r.port);
     const b = await connectTcp(r.port);
     await until(() => counter(r.metrics, "syslog.connections")?.value === 2, "syslog.connections = 2");
@@ -156,7 +156,7 @@ describe("syslog source over TCP", () => {
   });
 
   it("serves many concurrent connections", async () => {
-    const r = await start({ mode: "tcp" });
+    const r = await start({ threaded, mode: "tcp" });
     const n = 200;
     const sockets = await Promise.all(Array.from({ length: n }, (_, i) => sendTcp(r.port, [octet(`<13>1 - h a ${i} - - m${i}`), `<13>1 - h a ${i} - - n${i}\n`])));
     const events = await r.waitFor(2 * n);
@@ -166,7 +166,7 @@ describe("syslog source over TCP", () => {
   });
 
   it("truncates a huge frame without stalling the connection", async () => {
-    const r = await start({ mode: "tcp", maxLength: 1024 });
+    const r = await start({ threaded, mode: "tcp", maxLength: 1024 });
     const huge = `<13>1 - h a - - - ${"z".repeat(3 * 1024 * 1024)}`;
     await sendTcp(r.port, [octet(huge), octet("<13>1 - h a - - - after"), `<13>1 - h a - - - ${"w".repeat(5000)}\n<13>1 - h a - - - last\n`]);
     const events = await r.waitFor(4);
@@ -180,7 +180,7 @@ describe("syslog source over TCP", () => {
   });
 
   it("uses newline framing only when told to", async () => {
-    const r = await start({ mode: "tcp", framing: "newline" });
+    const r = await start({ threaded, mode: "tcp", framing: "newline" });
     await sendTcp(r.port, ["12 <13>hello x\n"]);
     const [e] = await r.waitFor(1);
     expect(e.type).toBe("syslog.unparsed");
@@ -188,14 +188,14 @@ describe("syslog source over TCP", () => {
   });
 
   it("reports an IPv4 peer on a dual-stack socket as plain IPv4", async () => {
-    const r = await start({ mode: "tcp", address: "[::]:0" });
+    const r = await start({ threaded, mode: "tcp", address: "[::]:0" });
     await sendTcp(r.port, ["<13>1 - - - - - - dual\n"]);
     const [e] = await r.waitFor(1);
     expect(e.data.remoteIp).toBe("127.0.0.1");
   });
 
   it("gives each connection's events its own remoteIp and order, however their reads interleave", async () => {
-    const r = await start({ mode: "tcp" });
+    const r = await start({ threaded, mode: "tcp" });
     const from = (localAddress: string) =>
       new Promise<net.Socket>((resolve, reject) => {
         const s = net.connect({ port: r.port, host: "127.0.0.1", localAddress }, () => resolve(s));
@@ -215,11 +215,11 @@ describe("syslog source over TCP", () => {
   });
 });
 
-describe("syslog source lifecycle", () => {
+describe.each([false, true])("syslog source lifecycle (threaded: %s)", (threaded) => {
   it("reports an address in use as a startup problem at [\"address\"]", async () => {
     for (const mode of ["udp", "tcp"] as const) {
-      const r = await start({ mode });
-      const { plugin } = createPlugin(syslog, { mode, address: `127.0.0.1:${r.port}` });
+      const r = await start({ threaded, mode });
+      const { plugin } = createPlugin(syslog, { threaded, mode, address: `127.0.0.1:${r.port}` });
       const err = await (plugin as Source).start!().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PluginProblems);
       expect((err as PluginProblems).problems).toEqual([{ path: ["address"], message: `127.0.0.1:${r.port} is already in use` }]);
@@ -227,7 +227,7 @@ describe("syslog source lifecycle", () => {
   });
 
   it("drain(): stops accepting, emits partial frames, closes and completes", async () => {
-    const r = await start({ mode: "tcp" });
+    const r = await start({ threaded, mode: "tcp" });
     const s = await sendTcp(r.port, ["<13>1 - - - - - - full\n<13>1 - - - - - - partial"], { end: false });
     await r.waitFor(1);
     r.source.drain();
@@ -250,7 +250,7 @@ describe("syslog source lifecycle", () => {
   });
 
   it("closes everything on the last unsubscribe and binds again on the next subscription", async () => {
-    const r = await start({ mode: "tcp" });
+    const r = await start({ threaded, mode: "tcp" });
     const s = await connectTcp(r.port);
     s.on("error", () => undefined);
     await until(() => counter(r.metrics, "syslog.connections")?.value === 1, "syslog.connections = 1");
@@ -319,6 +319,7 @@ describe("syslog options", () => {
       maxConnections: 1000,
       idleTimeoutSeconds: 0,
       timezone: "UTC",
+      threaded: false,
       maxPendingEvents: 10000,
       ackTimeoutMs: 10000,
     });
