@@ -1,6 +1,6 @@
 /**
- * The tcp/tls side of a syslog source: the server and its connections, RFC 6587 framing and
- * the RFC 5424 scan, speaking thread-protocol.ts. It runs either in the source's receive
+ * The tcp/tls side of a syslog source: the server and its connections, RFC 6587 framing and,
+ * in a thread of its own, the RFC 5424 scan, speaking thread-protocol.ts. It runs either in the source's receive
  * thread (`threaded: true`, receive-thread.ts) or on the main thread beside the pipeline;
  * the receiver (receiver.ts) builds the events from what it posts either way, so both paths
  * are one code. Loads only pure modules (no kit): a thread starts in tens of milliseconds.
@@ -232,9 +232,11 @@ class Batch {
       a[o + 6] = this.errors.length;
       this.errors.push(error);
     } else {
-      // scanFrame may grow the arrays: the kind is written through the current one.
+      // Scanned only for another thread: on the main thread the one-pass parser is cheaper
+      // than a scan and a build. scanFrame may grow the arrays: the kind is written through
+      // the current one.
       a[o] = RAW;
-      if (scanFrame(bytes, start, end, this.zone, tokens)) tokens.a[o] = SCANNED;
+      if (this.ownThread && scanFrame(bytes, start, end, this.zone, tokens)) tokens.a[o] = SCANNED;
     }
   }
 
