@@ -148,13 +148,7 @@ function readElements(t: Text, p: number, sd: StructuredData, names: NameCache |
       if (p >= end) throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: value of ${paramName} in [${id}] not closed with '"'`);
       const value = escapes ? unescape(t, valueStart, p) : t.get(valueStart, p);
       p++;
-      if (fresh > 0 && fresh <= MAX_FRESH_NAMES && !seenIn(FRESH_NAMES, fresh - 1, paramName)) {
-        setOwn(params, paramName, value);
-        FRESH_NAMES[fresh++ - 1] = paramName;
-      } else {
-        addParam(params, paramName, value);
-        fresh = 0; // past the list, or a repeated name: the rest take the general way
-      }
+      fresh = setParam(params, paramName, value, fresh);
       if (p < end && b[p] !== SP && b[p] !== RBRACKET) {
         throw new SyntaxProblem(`RFC 5424: STRUCTURED-DATA: space or ] expected after ${paramName}="..." in [${id}], got ${describeAt(b, p, end)}`);
       }
@@ -210,18 +204,28 @@ function buildElements(t: Text, a: Int32Array, q: number, count: number, sd: Str
     for (let k = 0; k < n; k++, q += PARAM_INTS) {
       const paramName = nameAt(t, a[q], a[q + 1], names);
       const value = a[q + 4] === 1 ? unescape(t, a[q + 2], a[q + 3]) : t.get(a[q + 2], a[q + 3]);
-      if (fresh > 0 && fresh <= MAX_FRESH_NAMES && !seenIn(FRESH_NAMES, fresh - 1, paramName)) {
-        setOwn(params, paramName, value);
-        FRESH_NAMES[fresh++ - 1] = paramName;
-      } else {
-        addParam(params, paramName, value);
-        fresh = 0; // past the list, or a repeated name: the rest take the general way
-      }
+      fresh = setParam(params, paramName, value, fresh);
     }
   }
 }
 
-/** The names set so far in the element being built (first `n` entries). */
+/**
+ * Sets one param of an element. `fresh` > 0: the element is new and its first fresh - 1
+ * names are in FRESH_NAMES, so a name not among them is set without addParam's lookups.
+ * Returns the next `fresh` (0 once past the list or after a repeated name: the rest of the
+ * element takes the general way).
+ */
+function setParam(params: Record<string, string | string[]>, name: string, value: string, fresh: number): number {
+  if (fresh > 0 && fresh <= MAX_FRESH_NAMES && !seenIn(FRESH_NAMES, fresh - 1, name)) {
+    setOwn(params, name, value);
+    FRESH_NAMES[fresh - 1] = name;
+    return fresh + 1;
+  }
+  addParam(params, name, value);
+  return 0;
+}
+
+/** The names set so far in the element being read or built (first `n` entries). */
 const MAX_FRESH_NAMES = 8;
 const FRESH_NAMES: string[] = new Array<string>(MAX_FRESH_NAMES).fill("");
 function seenIn(names: string[], n: number, name: string): boolean {
