@@ -62,7 +62,6 @@ interface Meters {
   rejected: Counter;
 }
 
-
 /**
  * How the receiver talks to its StreamServer: messages to it, a process-liveness reference,
  * and its end. The server is on this thread or in a worker; the receiver does not care.
@@ -268,7 +267,7 @@ export class Receiver {
   }
 
   /** Every frame or datagram ends here: parsed (or kept as unparsed), counted, emitted. */
-  deliver(b: Buffer, start: number, end: number, truncated: boolean, ctx: ParseContext, error?: string): void {
+  private deliver(b: Buffer, start: number, end: number, truncated: boolean, ctx: ParseContext, error?: string): void {
     const event = error === undefined ? parseSyslog(b, ctx, truncated, start, end) : unparsedFrame(b, error, ctx, truncated, start, end);
     this.count(event, truncated);
   }
@@ -287,8 +286,8 @@ export class Receiver {
     this.emit(event);
   }
 
-  /** Handles one read chunk of a connection: its events are tracked and emitted as one batch. */
-  chunk(push: () => void): void {
+  /** Handles one batch of the stream server: its events are tracked and emitted together. */
+  private chunk(push: () => void): void {
     if (!this.emitter) return push();
     this.batch = [];
     try {
@@ -331,7 +330,7 @@ export class Receiver {
     );
   }
 
-  context(remoteIp: string | undefined): ParseContext {
+  private context(remoteIp: string | undefined): ParseContext {
     const clock = this.deps.clock;
     return { remoteIp, zone: this.deps.zone, now: () => clock.now(), iso: this.iso, names: this.names };
   }
