@@ -47,6 +47,8 @@ export interface ReceiverDeps {
   delivery: Delivery;
   /** Datagrams dropped at maxPendingEvents (`sources.<name>.dropped`). */
   dropped: Counter;
+  /** The receive thread's script; tests put one that fails here (default: receive-thread.js of the build). */
+  threadScript?: URL;
 }
 
 export interface BoundAddress {
@@ -108,6 +110,8 @@ export class Receiver {
   /** Thread messages that wait while the pipeline is at maxPendingEvents (see listenThread). */
   private readonly held: FromThread[] = [];
   private closing = false;
+  /** Why the receive thread ended before its close. */
+  private failure: Error | undefined;
 
   private constructor(
     private readonly deps: ReceiverDeps,
@@ -173,9 +177,12 @@ export class Receiver {
     const first = new Promise<FromThread>((resolve) => (deliver = resolve));
     let link: StreamLink;
     if (opts.threaded) {
-      const worker = new Worker(threadScript(), { workerData: config, name: "syslog-receive" });
+      const worker = new Worker(deps.threadScript ?? threadScript(), { workerData: config, name: "syslog-receive" });
       worker.on("message", (m: FromThread) => deliver(m));
       worker.on("error", (err) => failed(err));
+      // A thread that ends without having said `closed` (after an 'error', or gone on its own)
+      // must not leave the source waiting for frames that never come.
+      worker.on("exit", (code) => failed(new Error(`exited with code ${code}`)));
       failed = (err) => deliver({ t: "listen-failed", code: undefined, message: err.message });
       link = { send: (m) => worker.postMessage(m), ref: () => worker.ref(), unref: () => worker.unref(), end: () => void worker.terminate() };
     } else {
@@ -207,6 +214,8 @@ export class Receiver {
   /** Starts delivering events (and what waited for a subscriber). */
   attach(emitter: Emitter): void {
     this.emitter = emitter;
+    // The thread failed between start() and the pipeline's subscription.
+    if (this.failure) return emitter.error(this.failure);
     this.udp?.ref();
     this.stream?.ref();
     const waiting = this.early.splice(0);
@@ -405,9 +414,11 @@ export class Receiver {
   }
 
   private streamFailed(err: Error): void {
+    if (this.streamGone) return; // its own end (terminate after `closed`), or the 'exit' after an 'error'
     this.deps.log.error({ err: err.message }, "syslog receive thread failed");
     this.endStream();
-    this.emitter?.error(new Error(`syslog receive thread failed: ${err.message}`));
+    this.failure = new Error(`syslog receive thread failed: ${err.message}`);
+    this.emitter?.error(this.failure);
   }
 
   private inOrder(m: FromThread): void {
