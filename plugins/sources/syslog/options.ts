@@ -75,7 +75,7 @@ export const SyslogOptions = z
       .boolean()
       .default(false)
       .describe(
-        'tcp/tls: read, frame and scan the connections in a thread of their own (default false: on the main thread). Takes a second core for ingest, so more messages per second when the main thread is the limit (cheap sinks, a machine with idle cores); costs about 1 us of CPU more per message for handing batches over. Memory: at most 4 MiB of read batches wait for the main thread. Ignored for udp.',
+        'tcp/tls: read, frame and scan the connections in a thread of their own (default false: on the main thread). For high-rate ingest on a machine with a core to spare: the main thread then only builds the events and runs the pipeline, so more messages per second where it is the limit (cheap sinks, idle cores). Costs about 1 us of CPU more per message (the thread scans the bytes the main thread then builds the event from), which is throughput lost where the cores are busy anyway. Memory: at most 4 MiB of read batches wait for the main thread. A thread that fails fails the source (logged). Ignored for udp.',
       ),
     cert: z.string().min(1).optional().describe('TLS certificate chain, PEM file path (mode "tls": required). Read at startup.'),
     key: z.string().min(1).optional().describe('TLS private key, PEM file path (mode "tls": required). Read at startup.'),

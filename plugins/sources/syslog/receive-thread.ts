@@ -7,5 +7,5 @@ import { StreamServer } from "./stream-server.js";
 import type { ThreadConfig, ToThread } from "./thread-protocol.js";
 
 const port = parentPort!;
-const server = new StreamServer(workerData as ThreadConfig, (m, transfer) => port.postMessage(m, transfer), true);
+const server = new StreamServer(workerData as ThreadConfig, (m, transfer) => port.postMessage(m, transfer));
 port.on("message", (m: ToThread) => server.handle(m));

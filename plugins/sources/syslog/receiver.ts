@@ -20,7 +20,7 @@ import { buildRfc5424 } from "./parse-rfc5424.js";
 import { NameCache } from "./names.js";
 import { Text, type ParseContext } from "./pri.js";
 import { REC } from "./scan-rfc5424.js";
-import { StreamServer } from "./stream-server.js";
+import { StreamServer, type LocalFrames } from "./stream-server.js";
 import { FRAME_INTS, FRAMING_ERROR, plainIp, SCANNED, type Frames, type FromThread, type ThreadConfig, type ToThread } from "./thread-protocol.js";
 import { IsoClock, type Zone } from "./time.js";
 
@@ -176,6 +176,7 @@ export class Receiver {
     let failed: (err: Error) => void = () => undefined;
     const first = new Promise<FromThread>((resolve) => (deliver = resolve));
     let link: StreamLink;
+    const local: { to?: LocalFrames } = {};
     if (opts.threaded) {
       const worker = new Worker(deps.threadScript ?? threadScript(), { workerData: config, name: "syslog-receive" });
       worker.on("message", (m: FromThread) => deliver(m));
@@ -186,7 +187,12 @@ export class Receiver {
       failed = (err) => deliver({ t: "listen-failed", code: undefined, message: err.message });
       link = { send: (m) => worker.postMessage(m), ref: () => worker.ref(), unref: () => worker.unref(), end: () => void worker.terminate() };
     } else {
-      const server = new StreamServer(config, (m) => deliver(m), false);
+      // Frames go straight to the receiver (`local.to`, set as soon as it exists: before any
+      // connection is accepted); the rest is posted.
+      const server = new StreamServer(config, (m) => deliver(m), {
+        framesOf: (id, remoteIp) => local.to!.framesOf(id, remoteIp),
+        chunk: (read) => local.to!.chunk(read),
+      });
       link = { send: (m) => server.handle(m), ref: () => server.ref(), unref: () => server.unref(), end: () => undefined };
     }
     const listening = await first;
@@ -196,6 +202,7 @@ export class Receiver {
       throw new PluginProblems([{ path: ["address"], message: listenProblem(opts.address, Object.assign(new Error(failure.message), { code: failure.code })) }]);
     }
     const r = new Receiver(deps, undefined, link);
+    local.to = r.localFrames();
     r.streamAddress = { address: listening.address, port: listening.port, family: listening.family === "IPv6" ? "IPv6" : "IPv4" };
     deliver = (m) => r.fromStream(m);
     // A fault in the thread (a bug: it catches what input can cause) ends the source loudly.
@@ -293,6 +300,17 @@ export class Receiver {
     }
     if (event.type === "syslog.unparsed" || truncated) this.warnAtMostEverySecond(event);
     this.emit(event);
+  }
+
+  /** What an in-process stream server hands its frames to (its connections' contexts bound). */
+  private localFrames(): LocalFrames {
+    return {
+      framesOf: (_id, remoteIp) => {
+        const ctx = this.context(remoteIp);
+        return (b, start, end, truncated, error) => this.deliver(b, start, end, truncated, ctx, error);
+      },
+      chunk: (read) => this.chunk(read),
+    };
   }
 
   /** Handles one batch of the stream server: its events are tracked and emitted together. */

@@ -1,22 +1,30 @@
 /**
  * The tcp/tls side of a syslog source: the server and its connections, RFC 6587 framing and,
- * in a thread of its own, the RFC 5424 scan, speaking thread-protocol.ts. It runs either in the source's receive
- * thread (`threaded: true`, receive-thread.ts) or on the main thread beside the pipeline;
- * the receiver (receiver.ts) builds the events from what it posts either way, so both paths
- * are one code. Loads only pure modules (no kit): a thread starts in tens of milliseconds.
+ * in a thread of its own, the RFC 5424 scan, speaking thread-protocol.ts. It runs either in
+ * the source's receive thread (`threaded: true`, receive-thread.ts), gathering frames into
+ * batches it posts, or on the main thread beside the pipeline, handing each frame to the
+ * receiver (receiver.ts) as it is framed: there, records and messages would be pure cost.
+ * Loads only pure modules (no kit): a thread starts in tens of milliseconds.
  */
 import net from "node:net";
 import tls from "node:tls";
-import { Framer } from "./framing.js";
+import { Framer, type FrameHandler } from "./framing.js";
 import { scanFrame, Tokens } from "./scan-rfc5424.js";
 import { BATCH_BYTES, FRAME_INTS, FRAMING_ERROR, IN_FLIGHT_BYTES, plainIp, RAW, SCANNED, type Frames, type FromThread, type ThreadConfig, type ToThread } from "./thread-protocol.js";
 import { parseZone, type Zone } from "./time.js";
 
 /** TCP keepalive: finds peers that vanished without FIN (half-open connections). */
 const KEEPALIVE_MS = 60_000;
-const NO_BYTES = Buffer.alloc(0);
 
 export type Post = (m: FromThread, transfer?: ArrayBuffer[]) => void;
+
+/** Where a server on the main thread hands its frames: the receiver, directly. */
+export interface LocalFrames {
+  /** The frame handler of connection `id` (posted `open` just before). */
+  framesOf(id: number, remoteIp: string | undefined): FrameHandler;
+  /** Runs `read` (framing one read chunk, or a connection's end) as one batch of events. */
+  chunk(read: () => void): void;
+}
 
 export class StreamServer {
   private readonly connections = new Set<Connection>();
@@ -28,20 +36,20 @@ export class StreamServer {
   private serverClosed = false;
   private closedPosted = false;
   private nextId = 1;
-  readonly batch: Batch;
+  /** In a thread of its own: the frames read and not yet posted. */
+  readonly batch: Batch | undefined;
   private readonly server: net.Server;
 
   /**
-   * `ownThread`: posts cross to another thread, so a turn's reads are gathered into one
-   * batch whose memory is handed over; on the main thread each read chunk is posted (and
-   * handled) at once, in place.
+   * `local` absent: posts cross to another thread, so a turn's reads are gathered into one
+   * batch whose memory is handed over. `local` given (the main thread): frames go to it.
    */
   constructor(
     readonly config: ThreadConfig,
     readonly post: Post,
-    ownThread: boolean,
+    readonly local?: LocalFrames,
   ) {
-    this.batch = new Batch(this, parseZone(config.timezone) as Zone, ownThread); // the zone was checked by the option schema
+    if (!local) this.batch = new Batch(this, parseZone(config.timezone) as Zone); // the zone was checked by the option schema
     const server = config.tls ? tls.createServer(tlsOptions(config.tls)) : net.createServer();
     this.server = server;
     server.maxConnections = config.maxConnections;
@@ -128,9 +136,11 @@ export class StreamServer {
       socket.destroy();
       return;
     }
-    const c = new Connection(this, socket, this.nextId++);
+    const remoteIp = plainIp(socket.remoteAddress);
+    const id = this.nextId++;
+    this.post({ t: "open", id, remoteIp });
+    const c = new Connection(this, socket, id, remoteIp);
     this.connections.add(c);
-    this.post({ t: "open", id: c.id, remoteIp: plainIp(socket.remoteAddress) });
     if (this.reading) c.start();
   }
 
@@ -147,14 +157,14 @@ export class StreamServer {
 }
 
 /**
- * The frames read and not yet posted, with the bytes they are in and, for RFC 5424
- * messages, their scan records (`tokens`). In a thread of its own: what the connections read
- * in one turn of the event loop (up to BATCH_BYTES), copied into `bytes` so a frame within a
- * chunk is just a place in it. On the main thread: one read chunk, used where it is.
+ * The frames read and not yet posted (in the receive thread), with the bytes they are in and,
+ * for RFC 5424 messages, their scan records (`tokens`): what the connections read in one turn
+ * of the event loop (up to BATCH_BYTES), copied into `bytes` so a frame within a chunk is just
+ * a place in it.
  */
 class Batch {
   private readonly tokens = new Tokens();
-  private bytes: Buffer;
+  private bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
   private used = 0;
   private extras: Uint8Array[] = [];
   private extraBytes = 0;
@@ -171,21 +181,10 @@ class Batch {
   constructor(
     private readonly server: StreamServer,
     private readonly zone: Zone,
-    private readonly ownThread: boolean,
-  ) {
-    this.bytes = ownThread ? Buffer.allocUnsafeSlow(BATCH_BYTES) : NO_BYTES;
-  }
+  ) {}
 
-  /** Frames `chunk` of connection c (its frames come back through frame()), then posts them or schedules that. */
-  read(c: Connection, chunk: Buffer): void {
-    if (!this.ownThread) {
-      this.bytes = this.view = chunk;
-      this.viewAt = 0;
-      c.framer.push(chunk);
-      this.view = undefined;
-      this.flush();
-      return;
-    }
+  /** Frames `chunk` of `framer` (its frames come back through frame()) and schedules the post. */
+  read(framer: Framer, chunk: Buffer): void {
     if (this.used + chunk.length > this.bytes.length) this.flush();
     if (chunk.length > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(chunk.length);
     chunk.copy(this.bytes, this.used);
@@ -193,7 +192,7 @@ class Batch {
     this.view = this.bytes.subarray(this.used, this.used + chunk.length);
     this.used += chunk.length;
     this.schedule();
-    c.framer.push(this.view);
+    framer.push(this.view);
     this.view = undefined;
   }
 
@@ -232,83 +231,81 @@ class Batch {
       a[o + 6] = this.errors.length;
       this.errors.push(error);
     } else {
-      // Scanned only for another thread: on the main thread the one-pass parser is cheaper
-      // than a scan and a build. scanFrame may grow the arrays: the kind is written through
-      // the current one.
+      // scanFrame may grow the arrays: the kind is written through the current one.
       a[o] = RAW;
-      if (this.ownThread && scanFrame(bytes, start, end, this.zone, tokens)) tokens.a[o] = SCANNED;
+      if (scanFrame(bytes, start, end, this.zone, tokens)) tokens.a[o] = SCANNED;
     }
   }
 
   private schedule(): void {
-    if (this.scheduled || !this.ownThread) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.flushLater);
   }
 
-  /** Posts what was gathered (frames and the bytes they are in). */
+  /** Posts what was gathered (frames and the bytes they are in), handing its memory over. */
   flush(): void {
     const tokens = this.tokens;
     if (tokens.n === 0) {
       this.used = 0;
       return;
     }
-    let m: Frames;
-    if (this.ownThread) {
-      // Handed over to the other thread: the gathered bytes are copied out (one memcpy) so
-      // `bytes` is kept for the next batch, the records copied out of the reused arrays.
-      const chunks = Buffer.allocUnsafeSlow(this.used);
-      this.bytes.copy(chunks, 0, 0, this.used);
-      const records = tokens.a.slice(0, tokens.n);
-      m = { t: "frames", buffers: [chunks, ...this.extras], records, ms: tokens.ms.slice(0, tokens.stamps), errors: this.errors, bytes: this.used + this.extraBytes + records.byteLength };
-    } else {
-      // Handled before post() returns: views will do.
-      const records = tokens.a.subarray(0, tokens.n);
-      m = { t: "frames", buffers: [this.bytes, ...this.extras], records, ms: tokens.ms.subarray(0, tokens.stamps), errors: this.errors, bytes: this.bytes.length + this.extraBytes + records.byteLength };
-    }
+    // The gathered bytes are copied out (one memcpy) so `bytes` is kept for the next batch,
+    // the records copied out of the reused arrays.
+    const chunks = Buffer.allocUnsafeSlow(this.used);
+    this.bytes.copy(chunks, 0, 0, this.used);
+    const records = tokens.a.slice(0, tokens.n);
+    const m: Frames = { t: "frames", buffers: [chunks, ...this.extras], records, ms: tokens.ms.slice(0, tokens.stamps), errors: this.errors, bytes: this.used + this.extraBytes + records.byteLength };
     tokens.reset();
     this.used = 0;
-    if (!this.ownThread) this.bytes = NO_BYTES;
     this.extras = [];
     this.extraBytes = 0;
     this.errors = [];
     this.server.posted(m.bytes);
-    this.server.post(m, this.ownThread ? [...m.buffers.map((u) => u.buffer as ArrayBuffer), m.records.buffer as ArrayBuffer, m.ms.buffer as ArrayBuffer] : undefined);
+    this.server.post(m, [...m.buffers.map((u) => u.buffer as ArrayBuffer), m.records.buffer as ArrayBuffer, m.ms.buffer as ArrayBuffer]);
   }
 }
 
-/** One connection: its chunks through its framer into the batch. */
+/** One connection: its chunks through its framer, into the batch or straight to the receiver. */
 class Connection {
-  readonly framer: Framer;
+  private readonly framer: Framer;
+  private readonly read: (chunk: Buffer) => void;
+  private readonly end: () => void;
   private started = false;
 
   constructor(
     private readonly owner: StreamServer,
     private readonly socket: net.Socket,
     readonly id: number,
+    remoteIp: string | undefined,
   ) {
-    const { config, batch } = owner;
-    this.framer = new Framer(config.framing, config.maxLength, (b, start, end, truncated, error) => batch.frame(id, b, start, end, truncated, error));
+    const { config, batch, local } = owner;
+    const framer = new Framer(config.framing, config.maxLength, local ? local.framesOf(id, remoteIp) : (b, start, end, truncated, error) => batch!.frame(id, b, start, end, truncated, error));
+    this.framer = framer;
+    this.read = local ? (chunk) => local.chunk(() => framer.push(chunk)) : (chunk) => batch!.read(framer, chunk);
+    // The last partial frame, once: the first of end, close, idle timeout or close().
+    const end = local ? () => local.chunk(() => framer.end()) : () => framer.end();
     socket.setKeepAlive(true, KEEPALIVE_MS);
     socket.setNoDelay(true);
     // The socket's own inactivity timer: node re-arms it on every read for free.
     if (config.idleTimeoutSeconds > 0) socket.setTimeout(config.idleTimeoutSeconds * 1000, () => this.finish());
     // A peer that half-closes (FIN) has sent its last frame: pass it on; node then ends our side.
-    socket.on("end", () => this.framer.end());
+    socket.on("end", end);
     socket.on("close", () => {
-      this.framer.end();
+      end();
       // Its last frames are posted before it is reported gone (the receiver drops its context then).
-      batch.flush();
+      batch?.flush();
       owner.gone(this);
     });
     socket.on("error", () => undefined); // ECONNRESET and the like: 'close' follows
+    this.end = end;
   }
 
   /** Starts the flow of data (connections wait until the source has a subscriber). */
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.socket.on("data", (chunk: Buffer) => this.owner.batch.read(this, chunk));
+    this.socket.on("data", this.read);
     // Adding a 'data' listener resumes the socket: keep it paused while the flow is held.
     if (this.owner.readPaused) this.socket.pause();
   }
@@ -321,7 +318,7 @@ class Connection {
 
   /** Passes on the partial frame and closes (idle timeout, close). */
   finish(): void {
-    this.framer.end();
+    this.end();
     this.socket.destroy();
   }
 }
