@@ -107,7 +107,7 @@ export class Receiver {
   private readonly contexts = new Map<number, ParseContext>();
   private streamClosed: (() => void) | undefined;
   private streamGone = false;
-  /** Thread messages that wait while the pipeline is at maxPendingEvents (see listenThread). */
+  /** Thread messages that wait while the pipeline is at maxPendingEvents (see fromStream). */
   private readonly held: FromThread[] = [];
   private closing = false;
   /** Why the receive thread ended before its close. */
@@ -190,7 +190,7 @@ export class Receiver {
       // Frames go straight to the receiver (`local.to`, set as soon as it exists: before any
       // connection is accepted); the rest is posted.
       const server = new StreamServer(config, (m) => deliver(m), {
-        framesOf: (id, remoteIp) => local.to!.framesOf(id, remoteIp),
+        framesOf: (id) => local.to!.framesOf(id),
         chunk: (read) => local.to!.chunk(read),
       });
       link = { send: (m) => server.handle(m), ref: () => server.ref(), unref: () => server.unref(), end: () => undefined };
@@ -302,11 +302,11 @@ export class Receiver {
     this.emit(event);
   }
 
-  /** What an in-process stream server hands its frames to (its connections' contexts bound). */
+  /** What an in-process stream server hands its frames to (each connection's context bound). */
   private localFrames(): LocalFrames {
     return {
-      framesOf: (_id, remoteIp) => {
-        const ctx = this.context(remoteIp);
+      framesOf: (id) => {
+        const ctx = this.contexts.get(id) ?? this.context(undefined); // set by its `open`, posted just before
         return (b, start, end, truncated, error) => this.deliver(b, start, end, truncated, ctx, error);
       },
       chunk: (read) => this.chunk(read),

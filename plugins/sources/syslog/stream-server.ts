@@ -20,8 +20,8 @@ export type Post = (m: FromThread, transfer?: ArrayBuffer[]) => void;
 
 /** Where a server on the main thread hands its frames: the receiver, directly. */
 export interface LocalFrames {
-  /** The frame handler of connection `id` (posted `open` just before). */
-  framesOf(id: number, remoteIp: string | undefined): FrameHandler;
+  /** The frame handler of connection `id` (its `open` is posted just before). */
+  framesOf(id: number): FrameHandler;
   /** Runs `read` (framing one read chunk, or a connection's end) as one batch of events. */
   chunk(read: () => void): void;
 }
@@ -139,7 +139,7 @@ export class StreamServer {
     const remoteIp = plainIp(socket.remoteAddress);
     const id = this.nextId++;
     this.post({ t: "open", id, remoteIp });
-    const c = new Connection(this, socket, id, remoteIp);
+    const c = new Connection(this, socket, id);
     this.connections.add(c);
     if (this.reading) c.start();
   }
@@ -277,10 +277,9 @@ class Connection {
     private readonly owner: StreamServer,
     private readonly socket: net.Socket,
     readonly id: number,
-    remoteIp: string | undefined,
   ) {
     const { config, batch, local } = owner;
-    const framer = new Framer(config.framing, config.maxLength, local ? local.framesOf(id, remoteIp) : (b, start, end, truncated, error) => batch!.frame(id, b, start, end, truncated, error));
+    const framer = new Framer(config.framing, config.maxLength, local ? local.framesOf(id) : (b, start, end, truncated, error) => batch!.frame(id, b, start, end, truncated, error));
     this.framer = framer;
     this.read = local ? (chunk) => local.chunk(() => framer.push(chunk)) : (chunk) => batch!.read(framer, chunk);
     // The last partial frame, once: the first of end, close, idle timeout or close().
