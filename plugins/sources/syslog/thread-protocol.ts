@@ -1,9 +1,10 @@
 /**
  * What a tcp/tls syslog source's receive thread and its main-thread side say to each other
  * (receive-thread.ts, receiver.ts). The thread owns the server and its connections: it reads,
- * frames (RFC 6587) and scans (scan-rfc5424.ts) and posts each read chunk's frames as one
- * batch; the main thread builds the events and runs the pipeline. Types, constants and the
- * one helper both sides use.
+ * frames (RFC 6587) and scans (scan-rfc5424.ts) and posts the frames of one event-loop turn
+ * as one batch; the main thread builds the events and runs the pipeline. A server on the main
+ * thread speaks the same messages, apart from frames (it hands those to the receiver
+ * directly). Types, constants and the one helper both sides use.
  */
 import net from "node:net";
 import type { Framing } from "./framing.js";
@@ -13,7 +14,7 @@ export function plainIp(address: string | undefined): string | undefined {
   return address?.startsWith("::ffff:") && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
 }
 
-/** workerData of the thread. */
+/** workerData of the thread (and the config of a server on the main thread). */
 export interface ThreadConfig {
   host: string;
   port: number;
